@@ -1,0 +1,136 @@
+"""Command line: ``python -m service …`` (also installed as ``fisc-review``).
+
+Exit code 0 on success, 2 on bad input with a one-line message on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Callable, Sequence
+
+from .bootstrap import Container, bootstrap
+from .catalogue import CatalogueError, edition_to_dict
+from .config import ConfigError
+from .domain.codes import OrgKind, Role
+from .domain.errors import DomainError
+
+BAD_INPUT = 2
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with the contract's one-line error and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        print(f"error: {message}", file=sys.stderr)
+        sys.exit(BAD_INPUT)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(prog="fisc-review", description="FISC API接続チェックリスト review service")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    commands.add_parser("init", help="create the schema and load the bundled checklist edition")
+
+    org = commands.add_parser("org", help="organisations").add_subparsers(dest="action", required=True)
+    org_add = org.add_parser("add", help="add an organisation; prints its id")
+    org_add.add_argument("--name", required=True)
+    org_add.add_argument("--kind", required=True, choices=[kind.value for kind in OrgKind])
+
+    user = commands.add_parser("user", help="users").add_subparsers(dest="action", required=True)
+    user_add = user.add_parser("add", help="add a user; the password is read from stdin")
+    user_add.add_argument("--email", required=True)
+    user_add.add_argument("--name", required=True)
+    user_add.add_argument("--org", required=True, help="organisation id")
+    user_add.add_argument("--role", required=True, choices=[role.value for role in Role.assignable()])
+
+    catalogue = commands.add_parser("catalogue", help="checklist editions").add_subparsers(dest="action", required=True)
+    export = catalogue.add_parser("export", help="print an edition as JSON")
+    export.add_argument("--edition", help="edition id (default: the current edition)")
+
+    commands.add_parser("demo", help="load demo organisations, users and engagements; prints the logins")
+
+    serve = commands.add_parser("serve", help="development server (production: gunicorn, see Procfile)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    return parser
+
+
+def cmd_init(container: Container, _args: argparse.Namespace) -> None:
+    loaded = container.init()
+    for edition_id in loaded:
+        print(f"loaded checklist edition {edition_id}", file=sys.stderr)
+
+
+def cmd_org(container: Container, args: argparse.Namespace) -> None:
+    container.init()
+    print(container.accounts.add_org(args.name, args.kind))
+
+
+def cmd_user(container: Container, args: argparse.Namespace) -> None:
+    container.init()
+    password = sys.stdin.readline().rstrip("\r\n")
+    user_id = container.accounts.add_user(
+        email=args.email, name=args.name, org_id=args.org, role=args.role, password=password
+    )
+    print(user_id)
+
+
+def cmd_catalogue(container: Container, args: argparse.Namespace) -> None:
+    container.init()
+    edition = container.editions.get(args.edition) if args.edition else container.editions.current()
+    json.dump(edition_to_dict(edition), sys.stdout, ensure_ascii=False, indent=2)
+    print()
+
+
+def cmd_demo(container: Container, _args: argparse.Namespace) -> None:
+    from .demo import load_demo
+
+    container.init()
+    for line in load_demo(container):
+        print(line)
+
+
+def cmd_serve(container: Container, args: argparse.Namespace) -> None:
+    from .web import create_app
+
+    container.init()
+    create_app(container).run(host=args.host, port=args.port, debug=False)
+
+
+COMMANDS: dict[str, Callable[[Container, argparse.Namespace], None]] = {
+    "init": cmd_init,
+    "org": cmd_org,
+    "user": cmd_user,
+    "catalogue": cmd_catalogue,
+    "demo": cmd_demo,
+    "serve": cmd_serve,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        container = bootstrap()
+    except (ConfigError, CatalogueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return BAD_INPUT
+    try:
+        COMMANDS[args.command](container, args)
+    except (DomainError, CatalogueError) as error:
+        print(f"error: {one_line(str(error))}", file=sys.stderr)
+        return BAD_INPUT
+    except BrokenPipeError:  # e.g. `catalogue export | head`
+        sys.stderr.close()
+    finally:
+        container.close()
+    return 0
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

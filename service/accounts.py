@@ -1,0 +1,168 @@
+"""Organisations and users (SQL tables; passwords hashed with argon2id)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Boolean, DateTime, ForeignKey, String, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+
+from .domain.actors import Actor
+from .domain.codes import OrgKind, Role
+from .domain.errors import DuplicateEmail, Invalid, OrgNotFound
+from .storage import Base
+
+MIN_PASSWORD = 12
+MAX_PASSWORD = 128
+ROLE_ORG_KINDS = {
+    Role.REVIEWER: {OrgKind.BANK},
+    Role.AUDITOR: {OrgKind.BANK},
+    Role.CONNECTOR: {OrgKind.CONNECTOR},
+    Role.LIAISON: {OrgKind.FISC},
+    Role.ADMIN: set(OrgKind),
+}
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Org(Base):
+    __tablename__ = "orgs"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    def as_ref(self) -> dict[str, str]:
+        return {"id": self.id, "name": self.name}
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"))
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Accounts:
+    """Use cases on organisations and users."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+        self.hasher = PasswordHasher()
+
+    def add_org(self, name: str, kind: str) -> str:
+        name = (name or "").strip()
+        if not name or len(name) > 200:
+            raise Invalid("name must be 1 to 200 characters", field="name")
+        try:
+            org_kind = OrgKind(kind)
+        except ValueError:
+            raise Invalid("kind must be bank, connector or fisc", field="kind") from None
+        with self.sessions.begin() as session:
+            if session.scalar(select(Org.id).where(Org.name == name)):
+                raise Invalid(f"an organisation named {name!r} already exists", field="name")
+            org = Org(name=name, kind=org_kind.value)
+            session.add(org)
+            session.flush()
+            return org.id
+
+    def add_user(self, *, email: str, name: str, org_id: str, role: str, password: str) -> str:
+        email = normalise_email(email)
+        name = (name or "").strip()
+        if not name or len(name) > 200:
+            raise Invalid("name must be 1 to 200 characters", field="name")
+        try:
+            user_role = Role(role)
+        except ValueError:
+            user_role = None
+        if user_role not in Role.assignable():
+            raise Invalid(f"role must be one of {', '.join(r.value for r in Role.assignable())}", field="role")
+        check_password(password)
+        with self.sessions.begin() as session:
+            org = session.get(Org, org_id)
+            if org is None:
+                raise OrgNotFound(f"organisation {org_id} does not exist")
+            if OrgKind(org.kind) not in ROLE_ORG_KINDS[user_role]:
+                raise Invalid(f"role {user_role.value} does not belong to a {org.kind} organisation", field="role")
+            if session.scalar(select(User.id).where(func.lower(User.email) == email)):
+                raise DuplicateEmail(f"a user with e-mail {email} already exists")
+            user = User(email=email, name=name, org_id=org.id, role=user_role.value, password_hash=self.hasher.hash(password))
+            session.add(user)
+            try:
+                session.flush()
+            except IntegrityError:
+                raise DuplicateEmail(f"a user with e-mail {email} already exists") from None
+            return user.id
+
+    def authenticate(self, email: str, password: str) -> Actor | None:
+        """The actor for valid credentials of an active user, else ``None``."""
+        with self.sessions() as session:
+            user = session.scalar(select(User).where(func.lower(User.email) == normalise_email(email, strict=False)))
+            if user is None or not user.active:
+                self._burn_time(password)
+                return None
+            try:
+                self.hasher.verify(user.password_hash, password)
+            except (VerificationError, InvalidHashError):
+                return None
+            return self._actor(session, user)
+
+    def _burn_time(self, password: str) -> None:
+        """Spend one hash on unknown accounts so timing does not reveal which e-mails exist."""
+        self.hasher.hash(password or "-")
+
+    def actor(self, user_id: str) -> Actor | None:
+        with self.sessions() as session:
+            user = session.get(User, user_id)
+            if user is None or not user.active:
+                return None
+            return self._actor(session, user)
+
+    @staticmethod
+    def _actor(session: Session, user: User) -> Actor:
+        org = session.get(Org, user.org_id)
+        return Actor(id=user.id, name=user.name, org_id=org.id, org_name=org.name, role=Role(user.role))
+
+    def org(self, org_id: str) -> Org:
+        with self.sessions() as session:
+            org = session.get(Org, org_id) if isinstance(org_id, str) else None
+            if org is None:
+                raise OrgNotFound(f"organisation {org_id} does not exist")
+            session.expunge(org)
+            return org
+
+    def orgs(self) -> list[Org]:
+        with self.sessions() as session:
+            orgs = list(session.scalars(select(Org).order_by(Org.name)))
+            for org in orgs:
+                session.expunge(org)
+            return orgs
+
+
+def normalise_email(email: str, *, strict: bool = True) -> str:
+    email = (email or "").strip().lower()
+    if strict and (len(email) > 254 or email.count("@") != 1 or email.startswith("@") or email.endswith("@")):
+        raise Invalid("e-mail address is not valid", field="email")
+    return email
+
+
+def check_password(password: str) -> None:
+    if not isinstance(password, str) or not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise Invalid(f"password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters", field="password")

@@ -1,0 +1,66 @@
+"""Settings from the environment (shared/contract.md, "Configuration")."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+DEFAULT_DATABASE_URL = "sqlite:///var/app.db"
+
+
+class ConfigError(Exception):
+    """A setting is present but unusable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    secret_key: str = ""
+    blob_dir: Path = Path("var/blobs")
+    smtp_url: str | None = None
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Tokyo"))
+    database_schema: str | None = None  # PostgreSQL only: isolates test runs and tenants
+    aggregate_cache_size: int = 1000
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
+        env = os.environ if environ is None else environ
+        database_url = env.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+        if not database_url.startswith(("sqlite:///", "postgresql://", "postgres://")):
+            raise ConfigError(f"DATABASE_URL must be sqlite:///PATH or postgresql://…, not {database_url!r}")
+        timezone_name = env.get("APP_TIMEZONE") or "Asia/Tokyo"
+        try:
+            timezone = ZoneInfo(timezone_name)
+        except Exception:
+            raise ConfigError(f"APP_TIMEZONE {timezone_name!r} is not a known time zone") from None
+        schema = env.get("DATABASE_SCHEMA") or None
+        if schema is not None and not schema.replace("_", "").isalnum():
+            raise ConfigError("DATABASE_SCHEMA may hold letters, digits and underscores only")
+        return cls(
+            database_url=database_url,
+            secret_key=env.get("SECRET_KEY") or load_or_create_secret(Path("var/secret_key")),
+            blob_dir=Path(env.get("BLOB_DIR") or "var/blobs"),
+            smtp_url=env.get("SMTP_URL") or None,
+            timezone=timezone,
+            database_schema=schema,
+            aggregate_cache_size=int(env.get("AGGREGATE_CACHE_MAXSIZE") or 1000),
+        )
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite:///")
+
+
+def load_or_create_secret(path: Path) -> str:
+    """The signing key generated once into ``var/secret_key`` (mode 0600)."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

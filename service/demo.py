@@ -1,0 +1,168 @@
+"""Demo data: a bank, two connectors, the FISC desk, a user per role and
+engagements in every state, all created through the real use cases."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from .accounts import Org
+from .bootstrap import Container
+from .domain.actors import Actor
+from .domain.engagement import Engagement
+
+DEMO_PASSWORD = "demo-password-2026"
+BANK = "あおば銀行（デモ）"
+CONNECTOR_A = "かけいぼテック株式会社（デモ）"
+CONNECTOR_B = "ペイフロー株式会社（デモ）"
+FISC = "FISC API接続チェックリスト連絡会（デモ）"
+
+USERS = (
+    ("reviewer@aoba-bank.example", "青葉 審査", BANK, "reviewer"),
+    ("auditor@aoba-bank.example", "青葉 監査", BANK, "auditor"),
+    ("admin@aoba-bank.example", "青葉 管理", BANK, "admin"),
+    ("staff@kakeibo-tech.example", "家計 太郎", CONNECTOR_A, "connector"),
+    ("staff@payflow.example", "支払 花子", CONNECTOR_B, "connector"),
+    ("liaison@fisc.example", "連絡 窓口", FISC, "liaison"),
+)
+
+
+@dataclass
+class Cast:
+    reviewer: Actor
+    connector_a: Actor
+    connector_b: Actor
+
+
+def load_demo(container: Container) -> list[str]:
+    """Create the demo once (a second run only prints the logins again)."""
+    if not _already_loaded(container):
+        cast = _create_people(container)
+        _create_engagements(container, cast)
+    lines = [f"demo logins (password for all: {DEMO_PASSWORD})"]
+    lines += [f"  {role:<9} {email}  {name} / {org}" for email, name, org, role in USERS]
+    return lines
+
+
+def _already_loaded(container: Container) -> bool:
+    with container.sessions() as session:
+        return session.scalar(select(Org.id).where(Org.name == BANK)) is not None
+
+
+def _create_people(container: Container) -> Cast:
+    accounts = container.accounts
+    org_ids = {
+        BANK: accounts.add_org(BANK, "bank"),
+        CONNECTOR_A: accounts.add_org(CONNECTOR_A, "connector"),
+        CONNECTOR_B: accounts.add_org(CONNECTOR_B, "connector"),
+        FISC: accounts.add_org(FISC, "fisc"),
+    }
+    actors = {}
+    for email, name, org, role in USERS:
+        user_id = accounts.add_user(email=email, name=name, org_id=org_ids[org], role=role, password=DEMO_PASSWORD)
+        actors[email] = accounts.actor(user_id)
+    return Cast(
+        reviewer=actors["reviewer@aoba-bank.example"],
+        connector_a=actors["staff@kakeibo-tech.example"],
+        connector_b=actors["staff@payflow.example"],
+    )
+
+
+def _answer_all(container: Container, cast: Cast, engagement: Engagement, connector: Actor) -> Engagement:
+    """Both sides answer their items; a few items honestly show gaps and plans."""
+    reviews = container.reviews
+    for item in list(engagement.items):
+        if item["dropped"] is not None:
+            continue
+        actor = cast.reviewer if item["party"] == "bank" else connector
+        number = item["number"]
+        objective = item["objective"].rstrip("。")
+        if number % 11 == 5:
+            answer = dict(
+                status="partial",
+                current_state=f"「{objective}」について、主要な対策は実施済みだが一部の拠点で運用が未整備である。",
+                issues="拠点ごとの運用手順に差異がある。",
+                plan="次四半期までに全拠点の手順を統一し、内部監査で確認する。",
+            )
+        else:
+            answer = dict(
+                status="implemented",
+                current_state=f"「{objective}」ため、社内規程を定めて年1回見直し、責任者が運用状況を確認している。",
+            )
+        engagement = reviews.save_answer(actor, engagement.id, number, **answer)
+    return engagement
+
+
+def _judge_all(container: Container, cast: Cast, engagement: Engagement) -> Engagement:
+    for number in engagement.unjudged():
+        partial = number % 11 == 5
+        engagement = container.reviews.judge_item(
+            cast.reviewer,
+            engagement.id,
+            number,
+            verdict="compensated" if partial else "satisfied",
+            comment="代替策（第三者認証 ISMS の取得）により可とする。" if partial else "",
+        )
+    return engagement
+
+
+def _create_engagements(container: Container, cast: Cast) -> None:
+    reviews = container.reviews
+
+    def open_(title: str, connector: Actor, **tailoring) -> Engagement:
+        return reviews.open_engagement(cast.reviewer, connector_org_id=connector.org_id, title=title, **tailoring)
+
+    # draft: the connector is still answering
+    draft = open_(
+        "家計簿アプリ「かけいぼ」参照系API（口座残高・入出金明細）",
+        cast.connector_a,
+        dropped_items=[{"number": 33, "reason": "スマートフォンアプリを提供しないため対象外とする。"}],
+        custom_items=[{"objective": "当行指定のAPI利用規約に同意している。", "party": "connector"}],
+    )
+    reviews.save_answer(
+        cast.connector_a, draft.id, 1, status="implemented", current_state="CISOを任命し、職務分掌規程で範囲を定めている。"
+    )
+
+    # submitted: answers complete, waiting for the bank
+    submitted = _answer_all(container, cast, open_("決済サービス「ペイフロー」更新系API（振込）", cast.connector_b), cast.connector_b)
+    reviews.submit(cast.connector_b, submitted.id)
+
+    # under review: a question is open on item 22
+    review = _answer_all(container, cast, open_("家計簿アプリ「かけいぼ」更新系API（振込）", cast.connector_a), cast.connector_a)
+    reviews.submit(cast.connector_a, review.id)
+    reviews.judge_item(cast.reviewer, review.id, 1, verdict="satisfied")
+    question_id, review = reviews.ask_question(
+        cast.reviewer, review.id, 22, "特権IDの多要素認証の方式（トークン種別）をご教示ください。"
+    )
+    reviews.post_reply(cast.connector_a, review.id, question_id, "ハードウェアトークンによるワンタイムパスワードを利用しています。")
+
+    # decided: rejected after review
+    rejected = _answer_all(container, cast, open_("ポイント連携サービス（参照系）", cast.connector_b), cast.connector_b)
+    reviews.submit(cast.connector_b, rejected.id)
+    rejected = _judge_all(container, cast, rejected)
+    reviews.judge_item(cast.reviewer, rejected.id, 27, verdict="unsatisfied", comment="脆弱性診断が未実施。")
+    reviews.decide(cast.reviewer, rejected.id, outcome="rejected", comment="脆弱性対策の実施状況を確認できないため、接続を見送る。")
+
+    # monitoring: conditional approval with a tracked condition
+    approved = _answer_all(container, cast, open_("資産管理アプリ連携（参照系）", cast.connector_a), cast.connector_a)
+    reviews.submit(cast.connector_a, approved.id)
+    approved = _judge_all(container, cast, approved)
+    reviews.decide(
+        cast.reviewer,
+        approved.id,
+        outcome="conditional",
+        comment="一部対応の項目は代替策で補われており、総合的に接続を承認する。",
+        conditions=[{"text": "全拠点の運用手順を統一し報告すること。", "items": [5, 16], "due_on": "2027-03-31"}],
+    )
+
+    # annual monitoring: approved last cycle, the annual re-check has started
+    annual = _answer_all(container, cast, open_("会計ソフト連携（参照系）", cast.connector_b), cast.connector_b)
+    reviews.submit(cast.connector_b, annual.id)
+    annual = _judge_all(container, cast, annual)
+    reviews.decide(cast.reviewer, annual.id, outcome="approved", comment="全項目を確認し、接続を承認する。")
+    reviews.start_review_cycle(cast.reviewer, annual.id, reason="annual", note="年次モニタリング")
+
+    # withdrawn by the connector
+    withdrawn = open_("家計簿アプリ「かけいぼ」旧版API", cast.connector_a)
+    reviews.withdraw(cast.connector_a, withdrawn.id, "サービス統合に伴い申請を取り下げます。")

@@ -1,0 +1,1 @@
+"""Pure domain model: aggregates, value objects and domain errors (no framework imports)."""

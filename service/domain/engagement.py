@@ -1,0 +1,738 @@
+"""The Engagement aggregate: one bank × one connector reviewing one checklist edition.
+
+Commands are public methods: they check the rules (``_require_*``) and then call a
+private ``@event`` method that only changes state, so replaying old events never
+re-runs today's rules. Every event carries the acting ``actor`` and its time.
+State is kept as JSON-safe dicts and lists so that snapshots round-trip.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Iterable
+
+from eventsourcing.domain import Aggregate, event
+
+from .actors import Actor
+from .checklist import Edition, Party
+from .codes import AnswerStatus, CycleReason, Outcome, Role, State, Verdict
+from .errors import (
+    AdvisoryAlreadyNoticed,
+    AdvisoryNotFound,
+    AlreadyAcknowledged,
+    AnswersMissing,
+    ConditionAlreadyFulfilled,
+    ConditionNotFound,
+    Invalid,
+    ItemIsDropped,
+    ItemNotFound,
+    ItemNotInCycle,
+    ItemsNotJudged,
+    NotPartyOfItem,
+    PenNotHeld,
+    QuestionClosed,
+    QuestionNotFound,
+    QuestionsOpen,
+    RoleNotAllowed,
+    WrongState,
+)
+
+MAX_TEXT = 20_000
+MAX_TITLE = 200
+FIRST_CUSTOM_NUMBER = 45
+OPEN_STATES = (State.SUBMITTED, State.UNDER_REVIEW)
+BEFORE_DECISION = (State.DRAFT, State.SUBMITTED, State.UNDER_REVIEW)
+ANSWER_FIELDS = ("current_state", "issues", "plan", "remarks")
+SIDE_PARTIES = {
+    Role.CONNECTOR: (Party.CONNECTOR.value, Party.COMMON.value),
+    Role.REVIEWER: (Party.BANK.value, Party.COMMON.value),
+}
+
+
+def actor_ref(actor: dict[str, str]) -> dict[str, str]:
+    """The ``by`` shape shown on answers, judgements and timeline entries."""
+    return {"id": actor["id"], "name": actor["name"], "org": actor["org_name"], "org_id": actor["org_id"]}
+
+
+def one_year_later(day: date) -> date:
+    """Same calendar day next year (29 February falls back to 28 February)."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return day.replace(year=day.year + 1, day=28)
+
+
+def clean_text(value: Any, field: str, *, required: bool = False, limit: int = MAX_TEXT) -> str:
+    """Validate a free-text field: a string, not too long, present when required."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise Invalid(f"{field} must be text", field=field)
+    if len(value) > limit:
+        raise Invalid(f"{field} is longer than {limit} characters", field=field)
+    if required and not value.strip():
+        raise Invalid(f"{field} is required", field=field)
+    return value
+
+
+def parse_code(enum: type, value: Any, field: str) -> Any:
+    try:
+        return enum(value)
+    except ValueError:
+        raise Invalid(f"{field} must be one of {', '.join(m.value for m in enum)}", field=field) from None
+
+
+class Engagement(Aggregate):
+    """A connection review and, once approved, its monitoring."""
+
+    # ------------------------------------------------------------------ opening
+
+    @classmethod
+    def open(
+        cls,
+        actor: Actor,
+        *,
+        bank: dict[str, str],
+        connector: dict[str, str],
+        title: str,
+        edition: Edition,
+        dropped_items: Iterable[dict[str, Any]] = (),
+        custom_items: Iterable[dict[str, Any]] = (),
+    ) -> "Engagement":
+        """A reviewer of ``bank`` opens a review of ``connector`` on ``edition``, tailored."""
+        if actor.role is not Role.REVIEWER:
+            raise RoleNotAllowed("only a reviewer opens an engagement")
+        if actor.org_id != bank["id"]:
+            raise RoleNotAllowed("a reviewer opens engagements for its own bank")
+        title = clean_text(title, "title", required=True, limit=MAX_TITLE)
+        items = [
+            {
+                "number": item.number,
+                "category": item.category,
+                "party": item.party.value,
+                "objective": item.objective,
+                "custom": False,
+                "dropped": None,
+                "answer": None,
+                "judgement": None,
+            }
+            for item in edition.items
+        ]
+        dropped = cls._validate_dropped(dropped_items, edition.numbers)
+        customs = [cls._validate_custom(custom, f"custom_items[{i}]") for i, custom in enumerate(custom_items)]
+        if len(dropped) >= len(items) and not customs:
+            raise Invalid("at least one item must remain", field="dropped_items")
+        return cls(
+            actor=actor.as_record(),
+            bank=dict(bank),
+            connector=dict(connector),
+            title=title,
+            edition=edition.id,
+            items=items,
+            dropped=dropped,
+            custom=customs,
+        )
+
+    @staticmethod
+    def _validate_dropped(dropped_items: Iterable[dict[str, Any]], numbers: Iterable[int]) -> list[dict[str, Any]]:
+        known = set(numbers)
+        seen: set[int] = set()
+        dropped = []
+        for i, entry in enumerate(dropped_items):
+            field = f"dropped_items[{i}]"
+            number = entry.get("number") if isinstance(entry, dict) else None
+            if not isinstance(number, int) or isinstance(number, bool) or number not in known:
+                raise Invalid(f"{field}.number is not an item of this edition", field=field)
+            if number in seen:
+                raise Invalid(f"{field}.number {number} is listed twice", field=field)
+            seen.add(number)
+            dropped.append({"number": number, "reason": clean_text(entry.get("reason"), f"{field}.reason", required=True)})
+        return dropped
+
+    @staticmethod
+    def _validate_custom(entry: Any, field: str) -> dict[str, str]:
+        if not isinstance(entry, dict):
+            raise Invalid(f"{field} must be an object", field=field)
+        party = parse_code(Party, entry.get("party"), f"{field}.party")
+        return {
+            "objective": clean_text(entry.get("objective"), f"{field}.objective", required=True, limit=2_000),
+            "party": party.value,
+            "category": clean_text(entry.get("category") or "金融機関独自項目", f"{field}.category", limit=100),
+        }
+
+    @event("Opened")
+    def __init__(
+        self,
+        actor: dict[str, str],
+        bank: dict[str, str],
+        connector: dict[str, str],
+        title: str,
+        edition: str,
+        items: list[dict[str, Any]],
+        dropped: list[dict[str, Any]],
+        custom: list[dict[str, str]],
+        timestamp: datetime | None = None,
+    ) -> None:
+        at = timestamp.isoformat() if timestamp else None
+        self.title = title
+        self.bank = dict(bank)
+        self.connector = dict(connector)
+        self.edition = edition
+        self.opened_by = actor_ref(actor)
+        self.opened_at = at
+        self.items = [dict(item) for item in items]
+        for entry in dropped:
+            self._item(entry["number"])["dropped"] = {"reason": entry["reason"], "by": actor_ref(actor), "at": at}
+        for entry in custom:
+            self._append_custom(entry)
+        self.state = State.DRAFT.value
+        self.cycles = [self._new_cycle(1, CycleReason.INITIAL.value, self.active_numbers(), actor, at)]
+        self.questions: list[dict[str, Any]] = []
+        self.decision: dict[str, Any] | None = None
+        self.next_review_on: str | None = None
+        self.advisories: list[dict[str, Any]] = []
+        self.withdrawal: dict[str, Any] | None = None
+
+    def _append_custom(self, entry: dict[str, str]) -> int:
+        number = max(FIRST_CUSTOM_NUMBER - 1, *(item["number"] for item in self.items)) + 1
+        self.items.append(
+            {
+                "number": number,
+                "category": entry["category"],
+                "party": entry["party"],
+                "objective": entry["objective"],
+                "custom": True,
+                "dropped": None,
+                "answer": None,
+                "judgement": None,
+            }
+        )
+        return number
+
+    @staticmethod
+    def _new_cycle(number: int, reason: str, items: list[int], actor: dict[str, str], at: str | None) -> dict[str, Any]:
+        return {"number": number, "reason": reason, "items": list(items), "started_by": actor_ref(actor), "started_at": at, "results": None}
+
+    # ------------------------------------------------------------------ reading
+
+    def _item(self, number: int) -> dict[str, Any]:
+        for item in self.items:
+            if item["number"] == number:
+                return item
+        raise ItemNotFound(f"item {number} does not exist", number=number)
+
+    def item(self, number: int) -> dict[str, Any]:
+        """The item with its answer and judgement; raises ``ItemNotFound``."""
+        return self._item(number)
+
+    def active_numbers(self) -> list[int]:
+        """Numbers of the items not dropped."""
+        return [item["number"] for item in self.items if item["dropped"] is None]
+
+    @property
+    def cycle(self) -> dict[str, Any]:
+        return self.cycles[-1]
+
+    def open_questions(self, number: int | None = None) -> int:
+        return sum(1 for q in self.questions if q["open"] and (number is None or q["item"] == number))
+
+    def question(self, question_id: str) -> dict[str, Any]:
+        for question in self.questions:
+            if question["id"] == question_id:
+                return question
+        raise QuestionNotFound(f"question {question_id} does not exist", question_id=question_id)
+
+    def advisory(self, advisory_id: str) -> dict[str, Any]:
+        for advisory in self.advisories:
+            if advisory["id"] == advisory_id:
+                return advisory
+        raise AdvisoryNotFound(f"advisory {advisory_id} is not noticed on this engagement")
+
+    def has_advisory(self, advisory_id: str) -> bool:
+        return any(advisory["id"] == advisory_id for advisory in self.advisories)
+
+    def missing_answers(self) -> list[int]:
+        """Connector and common items of the current cycle not yet answered in it."""
+        cycle = self.cycle
+        return [
+            number
+            for number in cycle["items"]
+            if self._item(number)["party"] in SIDE_PARTIES[Role.CONNECTOR]
+            and self._item(number)["dropped"] is None
+            and not self._answered_in_cycle(self._item(number))
+        ]
+
+    def unjudged(self) -> list[int]:
+        return [number for number in self.active_numbers() if self._item(number)["judgement"] is None]
+
+    def _answered_in_cycle(self, item: dict[str, Any]) -> bool:
+        return item["answer"] is not None and item["answer"]["cycle"] == self.cycle["number"]
+
+    def connector_holds_pen(self, number: int) -> bool:
+        """Draft of a cycle that includes the item, or an open question on it."""
+        if self.state == State.DRAFT.value and number in self.cycle["items"]:
+            return True
+        return self.state in (State.SUBMITTED.value, State.UNDER_REVIEW.value) and self.open_questions(number) > 0
+
+    @property
+    def conditions(self) -> list[dict[str, Any]]:
+        return self.decision["conditions"] if self.decision else []
+
+    # ------------------------------------------------------------------ guards
+
+    def _require_role(self, actor: Actor, *roles: Role) -> None:
+        if actor.role not in roles:
+            raise RoleNotAllowed(f"role {actor.role.value} may not do this", role=actor.role.value)
+
+    def _require_state(self, *states: State) -> None:
+        if self.state not in {s.value for s in states}:
+            raise WrongState(
+                f"not allowed while the engagement is {self.state}",
+                state=self.state,
+                allowed=[s.value for s in states],
+            )
+
+    def _require_not_withdrawn(self) -> None:
+        if self.state == State.WITHDRAWN.value:
+            raise WrongState("the engagement is withdrawn", state=self.state)
+
+    def _require_active_item(self, number: int) -> dict[str, Any]:
+        item = self._item(number)
+        if item["dropped"] is not None:
+            raise ItemIsDropped(f"item {number} was dropped", number=number)
+        return item
+
+    def _require_in_cycle(self, number: int) -> None:
+        if number not in self.cycle["items"]:
+            raise ItemNotInCycle(f"item {number} is not part of review cycle {self.cycle['number']}", number=number)
+
+    def _require_party(self, actor: Actor, item: dict[str, Any]) -> None:
+        if item["party"] not in SIDE_PARTIES.get(actor.role, ()):
+            raise NotPartyOfItem(
+                f"item {item['number']} is answered by {item['party']}", number=item["number"], party=item["party"]
+            )
+
+    def _require_open_question(self, question_id: str) -> dict[str, Any]:
+        question = self.question(question_id)
+        if not question["open"]:
+            raise QuestionClosed(f"question {question_id} is closed", question_id=question_id)
+        return question
+
+    # ------------------------------------------------------------------ tailoring (draft of the first cycle)
+
+    def drop_item(self, actor: Actor, number: int, reason: str) -> None:
+        self._require_role(actor, Role.REVIEWER)
+        self._require_tailorable()
+        self._require_active_item(number)
+        if len(self.active_numbers()) == 1:
+            raise Invalid("at least one item must remain", field="number")
+        self._item_dropped(actor=actor.as_record(), number=number, reason=clean_text(reason, "reason", required=True))
+
+    def _require_tailorable(self) -> None:
+        self._require_state(State.DRAFT)
+        if self.cycle["reason"] != CycleReason.INITIAL.value:
+            raise WrongState("items are tailored only before the first submission", state=self.state)
+
+    @event("ItemDropped")
+    def _item_dropped(self, actor: dict[str, str], number: int, reason: str, timestamp: datetime | None = None) -> None:
+        item = self._item(number)
+        item["dropped"] = {"reason": reason, "by": actor_ref(actor), "at": timestamp.isoformat() if timestamp else None}
+        item["judgement"] = None
+        self.cycle["items"] = [n for n in self.cycle["items"] if n != number]
+
+    def add_custom_item(self, actor: Actor, objective: str, party: str, category: str | None = None) -> int:
+        self._require_role(actor, Role.REVIEWER)
+        self._require_tailorable()
+        entry = self._validate_custom({"objective": objective, "party": party, "category": category}, "custom_item")
+        self._custom_item_added(actor=actor.as_record(), **entry)
+        return self.items[-1]["number"]
+
+    @event("CustomItemAdded")
+    def _custom_item_added(self, actor: dict[str, str], objective: str, party: str, category: str) -> None:
+        number = self._append_custom({"objective": objective, "party": party, "category": category})
+        self.cycle["items"].append(number)
+
+    # ------------------------------------------------------------------ answers
+
+    def save_answer(
+        self,
+        actor: Actor,
+        number: int,
+        *,
+        status: Any,
+        current_state: Any = "",
+        issues: Any = "",
+        plan: Any = "",
+        remarks: Any = "",
+    ) -> None:
+        """Record the 対象者's answer (対応状況区分, 現在の対応状況, 課題認識, 課題への対応計画, 備考)."""
+        self._require_role(actor, Role.CONNECTOR, Role.REVIEWER)
+        self._require_not_withdrawn()
+        item = self._require_active_item(number)
+        self._require_party(actor, item)
+        if actor.role is Role.CONNECTOR:
+            if not self.connector_holds_pen(number):
+                raise PenNotHeld(f"the connector does not hold the pen for item {number}", number=number)
+        else:
+            self._require_state(*BEFORE_DECISION)
+            self._require_in_cycle(number)
+        answer = {
+            "status": parse_code(AnswerStatus, status, "status").value,
+            "current_state": clean_text(current_state, "current_state", required=True),
+            "issues": clean_text(issues, "issues"),
+            "plan": clean_text(plan, "plan"),
+            "remarks": clean_text(remarks, "remarks"),
+        }
+        self._answer_saved(actor=actor.as_record(), number=number, **answer)
+
+    @event("AnswerSaved")
+    def _answer_saved(
+        self,
+        actor: dict[str, str],
+        number: int,
+        status: str,
+        current_state: str,
+        issues: str,
+        plan: str,
+        remarks: str,
+        timestamp: datetime | None = None,
+    ) -> None:
+        item = self._item(number)
+        previous = item["answer"]
+        answer = {"status": status, "current_state": current_state, "issues": issues, "plan": plan, "remarks": remarks}
+        changed = previous is None or any(previous[key] != value for key, value in answer.items())
+        item["answer"] = {
+            **answer,
+            "by": actor_ref(actor),
+            "at": timestamp.isoformat() if timestamp else None,
+            "cycle": self.cycle["number"],
+        }
+        judgement = item["judgement"]
+        if changed and judgement is not None and judgement["cycle"] == self.cycle["number"]:
+            item["judgement"] = None  # judged on an answer that no longer stands
+
+    def submit(self, actor: Actor) -> None:
+        """The connector hands the pen to the bank: every connector/common item of the cycle answered."""
+        self._require_role(actor, Role.CONNECTOR)
+        self._require_state(State.DRAFT)
+        missing = self.missing_answers()
+        if missing:
+            raise AnswersMissing(f"items without an answer: {', '.join(map(str, missing))}", items=missing)
+        self._submitted(actor=actor.as_record())
+
+    @event("Submitted")
+    def _submitted(self, actor: dict[str, str]) -> None:
+        self.state = State.SUBMITTED.value
+
+    # ------------------------------------------------------------------ questions and answers
+
+    def ask_question(self, actor: Actor, number: int, text: str, question_id: str) -> None:
+        self._require_role(actor, Role.REVIEWER)
+        self._require_state(*OPEN_STATES)
+        self._require_active_item(number)
+        self._question_asked(
+            actor=actor.as_record(), question_id=question_id, number=number, text=clean_text(text, "text", required=True)
+        )
+
+    @event("QuestionAsked")
+    def _question_asked(
+        self, actor: dict[str, str], question_id: str, number: int, text: str, timestamp: datetime | None = None
+    ) -> None:
+        at = timestamp.isoformat() if timestamp else None
+        self.questions.append(
+            {
+                "id": question_id,
+                "item": number,
+                "cycle": self.cycle["number"],
+                "open": True,
+                "posts": [{"by": actor_ref(actor), "at": at, "text": text}],
+                "closed": None,
+            }
+        )
+        self.state = State.UNDER_REVIEW.value
+
+    def post_reply(self, actor: Actor, question_id: str, text: str) -> None:
+        self._require_role(actor, Role.REVIEWER, Role.CONNECTOR)
+        self._require_state(*OPEN_STATES)
+        self._require_open_question(question_id)
+        self._reply_posted(actor=actor.as_record(), question_id=question_id, text=clean_text(text, "text", required=True))
+
+    @event("ReplyPosted")
+    def _reply_posted(self, actor: dict[str, str], question_id: str, text: str, timestamp: datetime | None = None) -> None:
+        self.question(question_id)["posts"].append(
+            {"by": actor_ref(actor), "at": timestamp.isoformat() if timestamp else None, "text": text}
+        )
+
+    def close_question(self, actor: Actor, question_id: str) -> None:
+        self._require_role(actor, Role.REVIEWER)
+        self._require_state(*OPEN_STATES)
+        self._require_open_question(question_id)
+        self._question_closed(actor=actor.as_record(), question_id=question_id)
+
+    @event("QuestionClosed")
+    def _question_closed(self, actor: dict[str, str], question_id: str, timestamp: datetime | None = None) -> None:
+        question = self.question(question_id)
+        question["open"] = False
+        question["closed"] = {"by": actor_ref(actor), "at": timestamp.isoformat() if timestamp else None}
+
+    # ------------------------------------------------------------------ judgement and decision
+
+    def judge_item(self, actor: Actor, number: int, verdict: Any, comment: Any = "") -> None:
+        self._require_role(actor, Role.REVIEWER)
+        self._require_state(*OPEN_STATES)
+        self._require_active_item(number)
+        self._require_in_cycle(number)
+        code = parse_code(Verdict, verdict, "verdict")
+        needs_reason = code in (Verdict.UNSATISFIED, Verdict.COMPENSATED)
+        comment = clean_text(comment, "comment", required=needs_reason)
+        self._item_judged(actor=actor.as_record(), number=number, verdict=code.value, comment=comment)
+
+    @event("ItemJudged")
+    def _item_judged(
+        self, actor: dict[str, str], number: int, verdict: str, comment: str, timestamp: datetime | None = None
+    ) -> None:
+        self._item(number)["judgement"] = {
+            "verdict": verdict,
+            "comment": comment,
+            "by": actor_ref(actor),
+            "at": timestamp.isoformat() if timestamp else None,
+            "cycle": self.cycle["number"],
+        }
+        self.state = State.UNDER_REVIEW.value
+
+    def decide(
+        self,
+        actor: Actor,
+        *,
+        outcome: Any,
+        comment: Any,
+        decided_on: date,
+        conditions: Iterable[dict[str, Any]] = (),
+        next_review_on: date | None = None,
+    ) -> None:
+        """The holistic decision: an unsatisfied item does not force a rejection."""
+        self._require_role(actor, Role.REVIEWER)
+        self._require_state(*OPEN_STATES)
+        unjudged = self.unjudged()
+        if unjudged:
+            raise ItemsNotJudged(f"items not judged: {', '.join(map(str, unjudged))}", items=unjudged)
+        if self.open_questions():
+            raise QuestionsOpen(f"{self.open_questions()} question(s) still open", count=self.open_questions())
+        code = parse_code(Outcome, outcome, "outcome")
+        comment = clean_text(comment, "comment", required=True)
+        conditions = self._validate_conditions(code, conditions)
+        if code is Outcome.REJECTED:
+            review_on = None
+        else:
+            review_on = next_review_on or one_year_later(decided_on)
+            if review_on <= decided_on:
+                raise Invalid("next_review_on must be after the decision date", field="next_review_on")
+        self._decided(
+            actor=actor.as_record(),
+            outcome=code.value,
+            comment=comment,
+            conditions=conditions,
+            decided_on=decided_on.isoformat(),
+            next_review_on=review_on.isoformat() if review_on else None,
+        )
+
+    def _validate_conditions(self, outcome: Outcome, conditions: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+        conditions = list(conditions)
+        if outcome is not Outcome.CONDITIONAL:
+            if conditions:
+                raise Invalid("conditions belong to a conditional approval only", field="conditions")
+            return []
+        if not conditions:
+            raise Invalid("a conditional approval needs at least one condition", field="conditions")
+        checked = []
+        for i, condition in enumerate(conditions):
+            field = f"conditions[{i}]"
+            if not isinstance(condition, dict):
+                raise Invalid(f"{field} must be an object", field=field)
+            items = condition.get("items") or []
+            if not isinstance(items, list) or not items:
+                raise Invalid(f"{field}.items must list the items concerned", field=f"{field}.items")
+            for number in items:
+                if not isinstance(number, int) or isinstance(number, bool) or number not in self.active_numbers():
+                    raise Invalid(f"{field}.items has an unknown item {number!r}", field=f"{field}.items")
+            due_on = condition.get("due_on")
+            try:
+                due = date.fromisoformat(due_on) if isinstance(due_on, str) else due_on
+            except ValueError:
+                due = None
+            if not isinstance(due, date):
+                raise Invalid(f"{field}.due_on must be a date (YYYY-MM-DD)", field=f"{field}.due_on")
+            checked.append(
+                {
+                    "id": str(i + 1),
+                    "text": clean_text(condition.get("text"), f"{field}.text", required=True, limit=2_000),
+                    "items": sorted(set(items)),
+                    "due_on": due.isoformat(),
+                    "fulfilled": None,
+                }
+            )
+        return checked
+
+    @event("Decided")
+    def _decided(
+        self,
+        actor: dict[str, str],
+        outcome: str,
+        comment: str,
+        conditions: list[dict[str, Any]],
+        decided_on: str,
+        next_review_on: str | None,
+        timestamp: datetime | None = None,
+    ) -> None:
+        self.decision = {
+            "outcome": outcome,
+            "comment": comment,
+            "conditions": [dict(c) for c in conditions],
+            "decided_on": decided_on,
+            "by": actor_ref(actor),
+            "at": timestamp.isoformat() if timestamp else None,
+            "cycle": self.cycle["number"],
+        }
+        self.next_review_on = next_review_on
+        rejected = outcome == Outcome.REJECTED.value
+        self.state = State.DECIDED.value if rejected else State.MONITORING.value
+
+    def fulfil_condition(self, actor: Actor, condition_id: str, comment: Any = "") -> None:
+        self._require_role(actor, Role.REVIEWER)
+        self._require_not_withdrawn()
+        condition = self._condition(condition_id)
+        if condition["fulfilled"] is not None:
+            raise ConditionAlreadyFulfilled(f"condition {condition_id} is already fulfilled")
+        self._condition_fulfilled(actor=actor.as_record(), condition_id=condition_id, comment=clean_text(comment, "comment"))
+
+    def _condition(self, condition_id: str) -> dict[str, Any]:
+        for condition in self.conditions:
+            if condition["id"] == condition_id:
+                return condition
+        raise ConditionNotFound(f"condition {condition_id} does not exist")
+
+    @event("ConditionFulfilled")
+    def _condition_fulfilled(
+        self, actor: dict[str, str], condition_id: str, comment: str, timestamp: datetime | None = None
+    ) -> None:
+        self._condition(condition_id)["fulfilled"] = {
+            "by": actor_ref(actor),
+            "at": timestamp.isoformat() if timestamp else None,
+            "comment": comment,
+        }
+
+    # ------------------------------------------------------------------ monitoring cycles
+
+    def start_review_cycle(self, actor: Actor, reason: Any, items: Iterable[int] = (), note: Any = "") -> None:
+        """Reopen the items concerned (all of them for ``annual``); earlier cycles stay readable."""
+        self._require_role(actor, Role.REVIEWER, Role.SYSTEM)
+        self._require_state(State.MONITORING)
+        code = parse_code(CycleReason, reason, "reason")
+        if code is CycleReason.INITIAL:
+            raise Invalid("the initial cycle starts when the engagement is opened", field="reason")
+        if code is CycleReason.ANNUAL:
+            numbers = self.active_numbers()
+        else:
+            numbers = sorted(set(items))
+            if not numbers:
+                raise Invalid("name the items concerned", field="items")
+            for number in numbers:
+                self._require_active_item(number)
+        self._review_cycle_started(
+            actor=actor.as_record(), reason=code.value, items=numbers, note=clean_text(note, "note", limit=2_000)
+        )
+
+    @event("ReviewCycleStarted")
+    def _review_cycle_started(
+        self, actor: dict[str, str], reason: str, items: list[int], note: str, timestamp: datetime | None = None
+    ) -> None:
+        closing = self.cycle
+        closing["results"] = {
+            "decision": self.decision,
+            "items": [
+                {"number": item["number"], "answer": item["answer"], "judgement": item["judgement"]}
+                for item in self.items
+            ],
+        }
+        self.cycles.append(
+            {
+                **self._new_cycle(closing["number"] + 1, reason, items, actor, timestamp.isoformat() if timestamp else None),
+                "note": note,
+            }
+        )
+        for number in items:
+            self._item(number)["judgement"] = None
+        self.decision = None
+        self.state = State.DRAFT.value
+
+    # ------------------------------------------------------------------ advisories
+
+    def notice_advisory(
+        self, actor: Actor, *, advisory_id: str, title: str, items: list[int], respond_by: str | None
+    ) -> None:
+        """Record a FISC advisory on this engagement (the fan-out job, or the liaison desk)."""
+        self._require_role(actor, Role.SYSTEM, Role.LIAISON)
+        self._require_not_withdrawn()
+        if self.has_advisory(advisory_id):
+            raise AdvisoryAlreadyNoticed(f"advisory {advisory_id} is already noticed")
+        self._advisory_noticed(
+            actor=actor.as_record(), advisory_id=advisory_id, title=title, items=list(items), respond_by=respond_by
+        )
+
+    @event("AdvisoryNoticed")
+    def _advisory_noticed(
+        self,
+        actor: dict[str, str],
+        advisory_id: str,
+        title: str,
+        items: list[int],
+        respond_by: str | None,
+        timestamp: datetime | None = None,
+    ) -> None:
+        self.advisories.append(
+            {
+                "id": advisory_id,
+                "title": title,
+                "items": list(items),
+                "respond_by": respond_by,
+                "noticed_at": timestamp.isoformat() if timestamp else None,
+                "acknowledgement": None,
+            }
+        )
+
+    def acknowledge_advisory(self, actor: Actor, advisory_id: str, text: Any) -> None:
+        self._require_role(actor, Role.CONNECTOR)
+        self._require_not_withdrawn()
+        if self.advisory(advisory_id)["acknowledgement"] is not None:
+            raise AlreadyAcknowledged(f"advisory {advisory_id} is already acknowledged")
+        self._advisory_acknowledged(
+            actor=actor.as_record(), advisory_id=advisory_id, text=clean_text(text, "text", required=True)
+        )
+
+    @event("AdvisoryAcknowledged")
+    def _advisory_acknowledged(
+        self, actor: dict[str, str], advisory_id: str, text: str, timestamp: datetime | None = None
+    ) -> None:
+        self.advisory(advisory_id)["acknowledgement"] = {
+            "by": actor_ref(actor),
+            "at": timestamp.isoformat() if timestamp else None,
+            "text": text,
+        }
+
+    # ------------------------------------------------------------------ withdrawal
+
+    def withdraw(self, actor: Actor, reason: Any) -> None:
+        """Either side ends the engagement (application withdrawn, or connection terminated)."""
+        self._require_role(actor, Role.REVIEWER, Role.CONNECTOR)
+        self._require_not_withdrawn()
+        self._withdrawn(actor=actor.as_record(), reason=clean_text(reason, "reason", required=True))
+
+    @event("Withdrawn")
+    def _withdrawn(self, actor: dict[str, str], reason: str, timestamp: datetime | None = None) -> None:
+        self.withdrawal = {
+            "reason": reason,
+            "from_state": self.state,
+            "by": actor_ref(actor),
+            "at": timestamp.isoformat() if timestamp else None,
+        }
+        self.state = State.WITHDRAWN.value

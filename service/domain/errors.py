@@ -1,0 +1,142 @@
+"""Named domain errors.
+
+Each error has a machine-readable ``code`` (snake_case, used by the API) and a
+``kind`` that the web and API layers map to an HTTP status in one place.
+Human-readable Japanese texts live in ``service.messages``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    code = "domain_error"
+    kind = "conflict"  # one of: invalid, forbidden, not_found, conflict
+
+    def __init__(self, detail: str = "", **context: Any) -> None:
+        super().__init__(detail or self.code)
+        self.detail = detail
+        self.context = context
+
+
+# --- not found (404): missing, or belongs to another organisation ---------------------
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    kind = "not_found"
+
+
+class EngagementNotFound(NotFound):
+    code = "engagement_not_found"
+
+
+class ItemNotFound(NotFound):
+    code = "item_not_found"
+
+
+class QuestionNotFound(NotFound):
+    code = "question_not_found"
+
+
+class AdvisoryNotFound(NotFound):
+    code = "advisory_not_found"
+
+
+class ConditionNotFound(NotFound):
+    code = "condition_not_found"
+
+
+class OrgNotFound(NotFound):
+    code = "org_not_found"
+
+
+# --- forbidden (403): the caller's role may not do this --------------------------------
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+    kind = "forbidden"
+
+
+class RoleNotAllowed(Forbidden):
+    code = "role_not_allowed"
+
+
+class NotPartyOfItem(Forbidden):
+    """The item's 対象者 does not include the caller's side."""
+
+    code = "not_party_of_item"
+
+
+# --- conflict (409): the engagement's state does not allow it --------------------------
+
+
+class Conflict(DomainError):
+    code = "conflict"
+    kind = "conflict"
+
+
+class WrongState(Conflict):
+    code = "wrong_state"
+
+
+class PenNotHeld(Conflict):
+    """The connector may edit an answer only while it holds the pen."""
+
+    code = "pen_not_held"
+
+
+class AnswersMissing(Conflict):
+    code = "answers_missing"
+
+
+class QuestionsOpen(Conflict):
+    code = "questions_open"
+
+
+class ItemsNotJudged(Conflict):
+    code = "items_not_judged"
+
+
+class ItemIsDropped(Conflict):
+    code = "item_dropped"
+
+
+class ItemNotInCycle(Conflict):
+    code = "item_not_in_cycle"
+
+
+class QuestionClosed(Conflict):
+    code = "question_closed"
+
+
+class AlreadyAcknowledged(Conflict):
+    code = "already_acknowledged"
+
+
+class AdvisoryAlreadyNoticed(Conflict):
+    code = "advisory_already_noticed"
+
+
+class ConditionAlreadyFulfilled(Conflict):
+    code = "condition_already_fulfilled"
+
+
+class StaleVersion(Conflict):
+    """``expected_version`` is behind the stored version (or a concurrent write won)."""
+
+    code = "stale_version"
+
+
+class DuplicateEmail(Conflict):
+    code = "duplicate_email"
+
+
+# --- invalid (422): well-formed but unacceptable values --------------------------------
+
+
+class Invalid(DomainError):
+    code = "validation_error"
+    kind = "invalid"

@@ -1,0 +1,76 @@
+"""One database for everything: the event store (eventsourcing's native SQLite or
+PostgreSQL recorder) and the SQL tables (accounts, catalogue editions, read models)
+through SQLAlchemy. ``DATABASE_URL`` picks the store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import DeclarativeBase
+
+from .config import Settings
+
+SQLITE_LOCK_TIMEOUT_SECONDS = 30
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every SQL table the product owns."""
+
+
+def sqlite_path(settings: Settings) -> Path:
+    return Path(settings.database_url.removeprefix("sqlite:///"))
+
+
+def make_engine(settings: Settings) -> Engine:
+    if settings.is_sqlite:
+        path = sqlite_path(settings)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            f"sqlite:///{path}", connect_args={"timeout": SQLITE_LOCK_TIMEOUT_SECONDS}, future=True
+        )
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection, _record):  # noqa: ANN001 - SQLAlchemy hook signature
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        return engine
+    url = make_url(settings.database_url).set(drivername="postgresql+psycopg")
+    connect_args = {}
+    if settings.database_schema:
+        connect_args["options"] = f"-csearch_path={settings.database_schema}"
+    engine = create_engine(url, connect_args=connect_args, pool_pre_ping=True, future=True)
+    if settings.database_schema:
+        with engine.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{settings.database_schema}"'))
+    return engine
+
+
+def eventsourcing_env(settings: Settings) -> dict[str, str]:
+    """The environment that points eventsourcing's recorder at the same database."""
+    env = {"AGGREGATE_CACHE_MAXSIZE": str(settings.aggregate_cache_size)}
+    if settings.is_sqlite:
+        path = sqlite_path(settings)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        env.update(
+            PERSISTENCE_MODULE="eventsourcing.sqlite",
+            SQLITE_DBNAME=str(path),
+            SQLITE_LOCK_TIMEOUT=str(SQLITE_LOCK_TIMEOUT_SECONDS),
+        )
+        return env
+    url = make_url(settings.database_url)
+    env.update(
+        PERSISTENCE_MODULE="eventsourcing.postgres",
+        POSTGRES_DBNAME=url.database or "",
+        POSTGRES_HOST=url.host or "127.0.0.1",
+        POSTGRES_PORT=str(url.port or 5432),
+        POSTGRES_USER=url.username or "postgres",
+        POSTGRES_PASSWORD=url.password or "",
+    )
+    if settings.database_schema:
+        env["POSTGRES_SCHEMA"] = settings.database_schema
+    return env
