@@ -10,6 +10,9 @@ import json
 import sys
 from typing import Callable, Sequence
 
+import psycopg
+from sqlalchemy.exc import OperationalError
+
 from .bootstrap import Container, bootstrap
 from .catalogue import CatalogueError, edition_to_dict
 from .config import ConfigError
@@ -17,6 +20,10 @@ from .domain.codes import OrgKind, Role
 from .domain.errors import DomainError
 
 BAD_INPUT = 2
+
+
+class CliError(Exception):
+    """Bad input noticed by the command itself."""
 
 
 class Parser(argparse.ArgumentParser):
@@ -50,6 +57,16 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--edition", help="edition id (default: the current edition)")
 
     commands.add_parser("demo", help="load demo organisations, users and engagements; prints the logins")
+
+    projections = commands.add_parser("projections", help="read models").add_subparsers(dest="action", required=True)
+    rebuild = projections.add_parser("rebuild", help="rebuild read models from the event log (resumes if interrupted)")
+    rebuild.add_argument("name", nargs="?", help="one read model (default: all)")
+
+    audit = commands.add_parser("audit", help="audit trail").add_subparsers(dest="action", required=True)
+    audit.add_parser("verify", help="recompute the audit hash chain; exit 1 naming the first broken position")
+
+    projector = commands.add_parser("projector", help="keep the read models up to date (Procfile: projector)")
+    projector.add_argument("--interval", type=float, default=0.5, help="seconds between polls when idle")
 
     serve = commands.add_parser("serve", help="development server (production: gunicorn, see Procfile)")
     serve.add_argument("--host", default="127.0.0.1")
@@ -92,6 +109,41 @@ def cmd_demo(container: Container, _args: argparse.Namespace) -> None:
         print(line)
 
 
+def cmd_projections(container: Container, args: argparse.Namespace) -> None:
+    from tqdm import tqdm
+
+    runner = container.projections
+    container.init()
+    names = [args.name] if args.name else list(runner.projections)
+    unknown = [name for name in names if name not in runner.projections]
+    if unknown:
+        raise CliError(f"unknown read model {unknown[0]!r}; choose from {', '.join(runner.projections)}")
+    head = container.reviews.recorder.max_notification_id() or 0
+    for name in names:
+        start = runner.positions()[name] if runner.is_rebuilding(name) else 0
+        with tqdm(total=head - start, desc=name, unit="event", file=sys.stderr) as bar:
+            runner.rebuild(name, progress=bar.update)
+
+
+def cmd_audit(container: Container, _args: argparse.Namespace) -> int:
+    from .projections.audit_chain import verify_chain
+
+    container.init()
+    result = verify_chain(container.engine, container.reviews.recorder)
+    if result.broken_at is None:
+        print(f"audit chain intact: {result.checked} events")
+        return 0
+    print(f"audit chain broken at position {result.broken_at}: {result.reason}", file=sys.stderr)
+    return 1
+
+
+def cmd_projector(container: Container, args: argparse.Namespace) -> None:
+    from .projector import run_projector
+
+    container.init()
+    run_projector(container, interval=args.interval)
+
+
 def cmd_serve(container: Container, args: argparse.Namespace) -> None:
     from .web import create_app
 
@@ -99,12 +151,15 @@ def cmd_serve(container: Container, args: argparse.Namespace) -> None:
     create_app(container).run(host=args.host, port=args.port, debug=False)
 
 
-COMMANDS: dict[str, Callable[[Container, argparse.Namespace], None]] = {
+COMMANDS: dict[str, Callable[[Container, argparse.Namespace], int | None]] = {
     "init": cmd_init,
     "org": cmd_org,
     "user": cmd_user,
     "catalogue": cmd_catalogue,
     "demo": cmd_demo,
+    "projections": cmd_projections,
+    "audit": cmd_audit,
+    "projector": cmd_projector,
     "serve": cmd_serve,
 }
 
@@ -114,11 +169,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         container = bootstrap()
     except (ConfigError, CatalogueError) as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {one_line(str(error))}", file=sys.stderr)
         return BAD_INPUT
+    except (OperationalError, psycopg.OperationalError) as error:
+        print(f"error: cannot reach the database: {one_line(str(error))}", file=sys.stderr)
+        return 1
     try:
-        COMMANDS[args.command](container, args)
-    except (DomainError, CatalogueError) as error:
+        return COMMANDS[args.command](container, args) or 0
+    except (DomainError, CatalogueError, CliError) as error:
         print(f"error: {one_line(str(error))}", file=sys.stderr)
         return BAD_INPUT
     except BrokenPipeError:  # e.g. `catalogue export | head`

@@ -50,6 +50,8 @@ class ReviewApplication(Application):
         self.editions = editions
         self.timezone = timezone
         self.clock = clock
+        self.after_save: list[Callable[[], None]] = []
+        self.timeline_index: Any = None  # set by bootstrap: the read side's (engagement, time) -> version index
 
     def today(self) -> date:
         """Today's date in the application's time zone (Asia/Tokyo by default)."""
@@ -62,17 +64,20 @@ class ReviewApplication(Application):
         engagement = self._visible(actor, engagement_id)
         if as_of is None:
             return engagement
-        version = self.version_at(engagement.id, as_of)
+        if as_of.tzinfo is None:
+            raise Invalid("as_of needs a time zone offset", field="as_of")
+        version = self.version_at(engagement, as_of)
         if version is None:
             raise EngagementNotFound("the engagement did not exist at that time")
         return self.repository.get(engagement.id, version=version)
 
-    def version_at(self, engagement_id: uuid.UUID, instant: datetime) -> int | None:
-        """The version after the last event at or before ``instant``."""
-        if instant.tzinfo is None:
-            raise Invalid("as_of needs a time zone offset", field="as_of")
+    def version_at(self, engagement: Engagement, instant: datetime) -> int | None:
+        """The version after the last event at or before ``instant``: an index lookup
+        on the timeline when it has caught up with the engagement, else an event scan."""
+        if self.timeline_index is not None and self.timeline_index.latest_version(engagement.id) == engagement.version:
+            return self.timeline_index.version_at(engagement.id, instant)
         version = None
-        for stored in self.events.get(engagement_id):
+        for stored in self.events.get(engagement.id):
             if stored.timestamp > instant:
                 break
             version = stored.originator_version
@@ -111,7 +116,8 @@ class ReviewApplication(Application):
         return engagement
 
     def _save(self, engagement: Engagement) -> Engagement:
-        """Save, turning a lost race into a conflict instead of a lost write."""
+        """Save, turning a lost race into a conflict instead of a lost write,
+        then let the read side catch up (read-your-writes)."""
         try:
             self.save(engagement)
         except IntegrityError:
@@ -119,6 +125,8 @@ class ReviewApplication(Application):
             raise StaleVersion(
                 "another change was saved first; reload and try again", current_version=current
             ) from None
+        for hook in self.after_save:
+            hook()
         return engagement
 
     # ------------------------------------------------------------------ opening and tailoring

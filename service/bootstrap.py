@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
@@ -11,7 +12,11 @@ from .accounts import Accounts
 from .application import Clock, ReviewApplication, utc_now
 from .config import Settings
 from .editions import Editions
+from .projections import ProjectionRunner, all_projections
 from .storage import Base, eventsourcing_env, make_engine
+from .views import Views
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -22,11 +27,23 @@ class Container:
     accounts: Accounts
     editions: Editions
     reviews: ReviewApplication
+    projections: ProjectionRunner
+    views: Views
 
     def init(self) -> list[str]:
-        """Create the schema (idempotent) and load bundled editions not loaded yet."""
+        """Create the schema (idempotent), load bundled editions not loaded yet and
+        bring the read models up to date."""
         Base.metadata.create_all(self.engine)
-        return self.editions.load_bundled()
+        loaded = self.editions.load_bundled()
+        self.projections.catch_up()
+        return loaded
+
+    def catch_up_quietly(self) -> None:
+        """Read-your-writes after a command; a failure is logged and left to the projector."""
+        try:
+            self.projections.catch_up()
+        except Exception:
+            log.exception("projection catch-up failed; the projector process will retry")
 
     def close(self) -> None:
         self.reviews.close()
@@ -46,4 +63,10 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock = utc_now) -> Co
         timezone=settings.timezone,
         clock=clock,
     )
-    return Container(settings, engine, sessions, accounts, editions, reviews)
+    projections = ProjectionRunner(engine, reviews.recorder, reviews.mapper, all_projections())
+    views = Views(engine)
+    reviews.timeline_index = views
+    container = Container(settings, engine, sessions, accounts, editions, reviews, projections, views)
+    if settings.project_synchronously:
+        reviews.after_save.append(container.catch_up_quietly)
+    return container

@@ -24,6 +24,7 @@ class Settings:
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Tokyo"))
     database_schema: str | None = None  # PostgreSQL only: isolates test runs and tenants
     aggregate_cache_size: int = 1000
+    project_synchronously: bool = True  # read-your-writes in the process that wrote
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -47,6 +48,7 @@ class Settings:
             timezone=timezone,
             database_schema=schema,
             aggregate_cache_size=int(env.get("AGGREGATE_CACHE_MAXSIZE") or 1000),
+            project_synchronously=(env.get("PROJECT_SYNCHRONOUSLY") or "1").lower() not in ("0", "false", "no"),
         )
 
     @property

@@ -82,6 +82,13 @@ def parse_code(enum: type, value: Any, field: str) -> Any:
         raise Invalid(f"{field} must be one of {', '.join(m.value for m in enum)}", field=field) from None
 
 
+def _answer_core(answer: dict[str, Any] | None) -> dict[str, str] | None:
+    """An answer's content without who/when, for comparing cycles."""
+    if answer is None:
+        return None
+    return {key: answer[key] for key in ("status", *ANSWER_FIELDS)}
+
+
 class Engagement(Aggregate):
     """A connection review and, once approved, its monitoring."""
 
@@ -119,7 +126,10 @@ class Engagement(Aggregate):
             for item in edition.items
         ]
         dropped = cls._validate_dropped(dropped_items, edition.numbers)
-        customs = [cls._validate_custom(custom, f"custom_items[{i}]") for i, custom in enumerate(custom_items)]
+        customs = [
+            {**cls._validate_custom(custom, f"custom_items[{i}]"), "number": FIRST_CUSTOM_NUMBER + i}
+            for i, custom in enumerate(custom_items or ())
+        ]
         if len(dropped) >= len(items) and not customs:
             raise Invalid("at least one item must remain", field="dropped_items")
         return cls(
@@ -138,7 +148,7 @@ class Engagement(Aggregate):
         known = set(numbers)
         seen: set[int] = set()
         dropped = []
-        for i, entry in enumerate(dropped_items):
+        for i, entry in enumerate(dropped_items or ()):
             field = f"dropped_items[{i}]"
             number = entry.get("number") if isinstance(entry, dict) else None
             if not isinstance(number, int) or isinstance(number, bool) or number not in known:
@@ -170,7 +180,7 @@ class Engagement(Aggregate):
         edition: str,
         items: list[dict[str, Any]],
         dropped: list[dict[str, Any]],
-        custom: list[dict[str, str]],
+        custom: list[dict[str, Any]],
         timestamp: datetime | None = None,
     ) -> None:
         at = timestamp.isoformat() if timestamp else None
@@ -189,15 +199,18 @@ class Engagement(Aggregate):
         self.cycles = [self._new_cycle(1, CycleReason.INITIAL.value, self.active_numbers(), actor, at)]
         self.questions: list[dict[str, Any]] = []
         self.decision: dict[str, Any] | None = None
+        self.conditions: list[dict[str, Any]] = []  # of every conditional approval, tracked until fulfilled
         self.next_review_on: str | None = None
         self.advisories: list[dict[str, Any]] = []
         self.withdrawal: dict[str, Any] | None = None
 
-    def _append_custom(self, entry: dict[str, str]) -> int:
-        number = max(FIRST_CUSTOM_NUMBER - 1, *(item["number"] for item in self.items)) + 1
+    def next_custom_number(self) -> int:
+        return max(FIRST_CUSTOM_NUMBER - 1, *(item["number"] for item in self.items)) + 1
+
+    def _append_custom(self, entry: dict[str, Any]) -> None:
         self.items.append(
             {
-                "number": number,
+                "number": entry["number"],
                 "category": entry["category"],
                 "party": entry["party"],
                 "objective": entry["objective"],
@@ -207,7 +220,6 @@ class Engagement(Aggregate):
                 "judgement": None,
             }
         )
-        return number
 
     @staticmethod
     def _new_cycle(number: int, reason: str, items: list[int], actor: dict[str, str], at: str | None) -> dict[str, Any]:
@@ -274,9 +286,46 @@ class Engagement(Aggregate):
             return True
         return self.state in (State.SUBMITTED.value, State.UNDER_REVIEW.value) and self.open_questions(number) > 0
 
-    @property
-    def conditions(self) -> list[dict[str, Any]]:
-        return self.decision["conditions"] if self.decision else []
+    def cycle_results(self, number: int) -> dict[int, dict[str, Any]]:
+        """Each item's answer and judgement as they stood at the end of cycle ``number``
+        (or now, for the current cycle)."""
+        if not 1 <= number <= len(self.cycles):
+            raise Invalid(f"cycle {number} does not exist", field="cycle")
+        if number == self.cycle["number"]:
+            rows = [{"number": i["number"], "answer": i["answer"], "judgement": i["judgement"]} for i in self.items]
+        else:
+            rows = self.cycles[number - 1]["results"]["items"]
+        return {row["number"]: row for row in rows}
+
+    def cycle_diff(self, number: int) -> list[dict[str, Any]]:
+        """What each item's answer and verdict were in cycle ``number - 1`` vs cycle ``number``."""
+        if number < 2:
+            raise Invalid("the first cycle has nothing to compare with", field="cycle")
+        before, after = self.cycle_results(number - 1), self.cycle_results(number)
+        diff = []
+        for item in self.items:
+            old, new = before.get(item["number"]), after.get(item["number"])
+            old_answer = _answer_core(old["answer"] if old else None)
+            new_answer = _answer_core(new["answer"] if new else None)
+            old_verdict = old["judgement"]["verdict"] if old and old["judgement"] else None
+            new_verdict = new["judgement"]["verdict"] if new and new["judgement"] else None
+            diff.append(
+                {
+                    "number": item["number"],
+                    "objective": item["objective"],
+                    "before": {"answer": old_answer, "verdict": old_verdict},
+                    "after": {"answer": new_answer, "verdict": new_verdict},
+                    "answer_changed": old_answer != new_answer,
+                    "verdict_changed": old_verdict != new_verdict,
+                }
+            )
+        return diff
+
+    def decision_conditions(self, decision: dict[str, Any] | None) -> list[dict[str, Any]]:
+        """The conditions a decision set, with their fulfilment as tracked since."""
+        if decision is None:
+            return []
+        return [c for c in self.conditions if c["cycle"] == decision["cycle"]]
 
     # ------------------------------------------------------------------ guards
 
@@ -312,6 +361,19 @@ class Engagement(Aggregate):
                 f"item {item['number']} is answered by {item['party']}", number=item["number"], party=item["party"]
             )
 
+    @staticmethod
+    def _require_numbers(values: Any, field: str) -> list[int]:
+        """A list of item numbers from untrusted input (JSON ``null`` is an empty list)."""
+        if values is None:
+            return []
+        if isinstance(values, (str, bytes, dict)) or not isinstance(values, Iterable):
+            raise Invalid(f"{field} must be a list of item numbers", field=field)
+        numbers = list(values)
+        for number in numbers:
+            if not isinstance(number, int) or isinstance(number, bool):
+                raise Invalid(f"{field} must be a list of item numbers", field=field)
+        return numbers
+
     def _require_open_question(self, question_id: str) -> dict[str, Any]:
         question = self.question(question_id)
         if not question["open"]:
@@ -344,12 +406,13 @@ class Engagement(Aggregate):
         self._require_role(actor, Role.REVIEWER)
         self._require_tailorable()
         entry = self._validate_custom({"objective": objective, "party": party, "category": category}, "custom_item")
-        self._custom_item_added(actor=actor.as_record(), **entry)
-        return self.items[-1]["number"]
+        number = self.next_custom_number()
+        self._custom_item_added(actor=actor.as_record(), number=number, **entry)
+        return number
 
     @event("CustomItemAdded")
-    def _custom_item_added(self, actor: dict[str, str], objective: str, party: str, category: str) -> None:
-        number = self._append_custom({"objective": objective, "party": party, "category": category})
+    def _custom_item_added(self, actor: dict[str, str], number: int, objective: str, party: str, category: str) -> None:
+        self._append_custom({"number": number, "objective": objective, "party": party, "category": category})
         self.cycle["items"].append(number)
 
     # ------------------------------------------------------------------ answers
@@ -383,7 +446,10 @@ class Engagement(Aggregate):
             "plan": clean_text(plan, "plan"),
             "remarks": clean_text(remarks, "remarks"),
         }
-        self._answer_saved(actor=actor.as_record(), number=number, **answer)
+        previous, judgement = item["answer"], item["judgement"]
+        changed = previous is None or any(previous[key] != value for key, value in answer.items())
+        clears = changed and judgement is not None and judgement["cycle"] == self.cycle["number"]
+        self._answer_saved(actor=actor.as_record(), number=number, judgement_cleared=clears, **answer)
 
     @event("AnswerSaved")
     def _answer_saved(
@@ -395,20 +461,21 @@ class Engagement(Aggregate):
         issues: str,
         plan: str,
         remarks: str,
+        judgement_cleared: bool,
         timestamp: datetime | None = None,
     ) -> None:
         item = self._item(number)
-        previous = item["answer"]
-        answer = {"status": status, "current_state": current_state, "issues": issues, "plan": plan, "remarks": remarks}
-        changed = previous is None or any(previous[key] != value for key, value in answer.items())
         item["answer"] = {
-            **answer,
+            "status": status,
+            "current_state": current_state,
+            "issues": issues,
+            "plan": plan,
+            "remarks": remarks,
             "by": actor_ref(actor),
             "at": timestamp.isoformat() if timestamp else None,
             "cycle": self.cycle["number"],
         }
-        judgement = item["judgement"]
-        if changed and judgement is not None and judgement["cycle"] == self.cycle["number"]:
+        if judgement_cleared:
             item["judgement"] = None  # judged on an answer that no longer stands
 
     def submit(self, actor: Actor) -> None:
@@ -430,6 +497,7 @@ class Engagement(Aggregate):
         self._require_role(actor, Role.REVIEWER)
         self._require_state(*OPEN_STATES)
         self._require_active_item(number)
+        self._require_in_cycle(number)
         self._question_asked(
             actor=actor.as_record(), question_id=question_id, number=number, text=clean_text(text, "text", required=True)
         )
@@ -454,11 +522,18 @@ class Engagement(Aggregate):
     def post_reply(self, actor: Actor, question_id: str, text: str) -> None:
         self._require_role(actor, Role.REVIEWER, Role.CONNECTOR)
         self._require_state(*OPEN_STATES)
-        self._require_open_question(question_id)
-        self._reply_posted(actor=actor.as_record(), question_id=question_id, text=clean_text(text, "text", required=True))
+        question = self._require_open_question(question_id)
+        self._reply_posted(
+            actor=actor.as_record(),
+            question_id=question_id,
+            number=question["item"],
+            text=clean_text(text, "text", required=True),
+        )
 
     @event("ReplyPosted")
-    def _reply_posted(self, actor: dict[str, str], question_id: str, text: str, timestamp: datetime | None = None) -> None:
+    def _reply_posted(
+        self, actor: dict[str, str], question_id: str, number: int, text: str, timestamp: datetime | None = None
+    ) -> None:
         self.question(question_id)["posts"].append(
             {"by": actor_ref(actor), "at": timestamp.isoformat() if timestamp else None, "text": text}
         )
@@ -466,11 +541,13 @@ class Engagement(Aggregate):
     def close_question(self, actor: Actor, question_id: str) -> None:
         self._require_role(actor, Role.REVIEWER)
         self._require_state(*OPEN_STATES)
-        self._require_open_question(question_id)
-        self._question_closed(actor=actor.as_record(), question_id=question_id)
+        question = self._require_open_question(question_id)
+        self._question_closed(actor=actor.as_record(), question_id=question_id, number=question["item"])
 
     @event("QuestionClosed")
-    def _question_closed(self, actor: dict[str, str], question_id: str, timestamp: datetime | None = None) -> None:
+    def _question_closed(
+        self, actor: dict[str, str], question_id: str, number: int, timestamp: datetime | None = None
+    ) -> None:
         question = self.question(question_id)
         question["open"] = False
         question["closed"] = {"by": actor_ref(actor), "at": timestamp.isoformat() if timestamp else None}
@@ -537,7 +614,7 @@ class Engagement(Aggregate):
         )
 
     def _validate_conditions(self, outcome: Outcome, conditions: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-        conditions = list(conditions)
+        conditions = list(conditions or ())
         if outcome is not Outcome.CONDITIONAL:
             if conditions:
                 raise Invalid("conditions belong to a conditional approval only", field="conditions")
@@ -560,11 +637,12 @@ class Engagement(Aggregate):
                 due = date.fromisoformat(due_on) if isinstance(due_on, str) else due_on
             except ValueError:
                 due = None
-            if not isinstance(due, date):
+            if not isinstance(due, date) or isinstance(due, datetime):
                 raise Invalid(f"{field}.due_on must be a date (YYYY-MM-DD)", field=f"{field}.due_on")
             checked.append(
                 {
-                    "id": str(i + 1),
+                    "id": f"{self.cycle['number']}-{i + 1}",
+                    "cycle": self.cycle["number"],
                     "text": clean_text(condition.get("text"), f"{field}.text", required=True, limit=2_000),
                     "items": sorted(set(items)),
                     "due_on": due.isoformat(),
@@ -587,12 +665,12 @@ class Engagement(Aggregate):
         self.decision = {
             "outcome": outcome,
             "comment": comment,
-            "conditions": [dict(c) for c in conditions],
             "decided_on": decided_on,
             "by": actor_ref(actor),
             "at": timestamp.isoformat() if timestamp else None,
             "cycle": self.cycle["number"],
         }
+        self.conditions.extend({**condition, "items": list(condition["items"])} for condition in conditions)
         self.next_review_on = next_review_on
         rejected = outcome == Outcome.REJECTED.value
         self.state = State.DECIDED.value if rejected else State.MONITORING.value
@@ -633,18 +711,28 @@ class Engagement(Aggregate):
         if code is CycleReason.ANNUAL:
             numbers = self.active_numbers()
         else:
-            numbers = sorted(set(items))
+            numbers = sorted(set(self._require_numbers(items, "items")))
             if not numbers:
                 raise Invalid("name the items concerned", field="items")
             for number in numbers:
                 self._require_active_item(number)
         self._review_cycle_started(
-            actor=actor.as_record(), reason=code.value, items=numbers, note=clean_text(note, "note", limit=2_000)
+            actor=actor.as_record(),
+            cycle=self.cycle["number"] + 1,
+            reason=code.value,
+            items=numbers,
+            note=clean_text(note, "note", limit=2_000),
         )
 
     @event("ReviewCycleStarted")
     def _review_cycle_started(
-        self, actor: dict[str, str], reason: str, items: list[int], note: str, timestamp: datetime | None = None
+        self,
+        actor: dict[str, str],
+        cycle: int,
+        reason: str,
+        items: list[int],
+        note: str,
+        timestamp: datetime | None = None,
     ) -> None:
         closing = self.cycle
         closing["results"] = {
@@ -656,7 +744,7 @@ class Engagement(Aggregate):
         }
         self.cycles.append(
             {
-                **self._new_cycle(closing["number"] + 1, reason, items, actor, timestamp.isoformat() if timestamp else None),
+                **self._new_cycle(cycle, reason, items, actor, timestamp.isoformat() if timestamp else None),
                 "note": note,
             }
         )
@@ -675,8 +763,13 @@ class Engagement(Aggregate):
         self._require_not_withdrawn()
         if self.has_advisory(advisory_id):
             raise AdvisoryAlreadyNoticed(f"advisory {advisory_id} is already noticed")
+        numbers = [n for n in self._require_numbers(items, "items") if n in self.active_numbers()]
         self._advisory_noticed(
-            actor=actor.as_record(), advisory_id=advisory_id, title=title, items=list(items), respond_by=respond_by
+            actor=actor.as_record(),
+            advisory_id=advisory_id,
+            title=clean_text(title, "title", required=True, limit=MAX_TITLE),
+            items=sorted(set(numbers)),
+            respond_by=respond_by,
         )
 
     @event("AdvisoryNoticed")

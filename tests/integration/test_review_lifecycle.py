@@ -86,7 +86,7 @@ def test_initial_review_then_annual_cycle(container, people, store):
     )
     assert engagement.state == "monitoring"
     assert engagement.next_review_on == (date.fromisoformat(engagement.decision["decided_on"]).replace(year=reviews.today().year + 1)).isoformat()
-    engagement = reviews.fulfil_condition(people.reviewer, engagement.id, "1", comment="報告書を受領")
+    engagement = reviews.fulfil_condition(people.reviewer, engagement.id, "1-1", comment="報告書を受領")
     assert engagement.conditions[0]["fulfilled"]["by"]["name"] == people.reviewer.name
 
     # the annual cycle reopens every item; the first cycle stays readable
@@ -97,6 +97,9 @@ def test_initial_review_then_annual_cycle(container, people, store):
     first = engagement.cycles[0]["results"]
     assert first["decision"]["outcome"] == "conditional"
     assert {r["number"]: r["judgement"]["verdict"] for r in first["items"] if r["judgement"]}[27] == "unsatisfied"
+    assert engagement.conditions[0]["fulfilled"] is not None  # conditions outlive their cycle
+    diff = {row["number"]: row for row in engagement.cycle_diff(2)}
+    assert diff[27]["before"]["verdict"] == "unsatisfied" and diff[27]["after"]["verdict"] is None
     with pytest.raises(AnswersMissing) as missing:
         reviews.submit(people.connector, engagement.id)
     assert 1 in missing.value.context["items"]

@@ -1,0 +1,115 @@
+"""Inbox: conversations and advisories waiting for one side of an engagement.
+
+Rows here are driven by events (a question waits for the side that did not post
+last; an advisory waits for the connector until acknowledged). Work that follows
+from an engagement's state (answers due, items to judge, decisions and reviews
+due) is derived from the board at query time in ``service.views``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Column, Connection, DateTime, Index, Integer, String, Table, delete, select
+
+from ..storage import Base
+from .runner import Projection
+
+inbox = Table(
+    "rm_inbox",
+    Base.metadata,
+    Column("engagement_id", String(36), primary_key=True),
+    Column("kind", String(30), primary_key=True),  # question | advisory
+    Column("ref", String(36), primary_key=True),  # question id | advisory id
+    Column("org_id", String(36), nullable=False),  # the organisation it waits for
+    Column("side", String(10), nullable=False),  # bank | connector
+    Column("title", String(200), nullable=False),
+    Column("item", Integer),
+    Column("text", String(400), nullable=False),
+    Column("since", DateTime(timezone=True), nullable=False),
+    Index("ix_rm_inbox_org", "org_id", "since"),
+)
+
+parties = Table(
+    "rm_inbox_parties",
+    Base.metadata,
+    Column("engagement_id", String(36), primary_key=True),
+    Column("bank_id", String(36), nullable=False),
+    Column("connector_id", String(36), nullable=False),
+    Column("title", String(200), nullable=False),
+)
+
+SIDE_OF_ROLE = {"reviewer": "bank", "connector": "connector"}
+
+
+def excerpt(text: str, limit: int = 120) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class InboxProjection(Projection):
+    name = "inbox"
+    tables = (inbox, parties)
+
+    def _parties(self, connection: Connection, event: Any) -> Any:
+        return connection.execute(select(parties).where(parties.c.engagement_id == str(event.originator_id))).one()
+
+    def _wait_for(self, connection: Connection, event: Any, *, kind: str, ref: str, side: str, item: int | None, text: str) -> None:
+        engagement = self._parties(connection, event)
+        self._done(connection, event, kind=kind, ref=ref)
+        connection.execute(
+            inbox.insert().values(
+                engagement_id=str(event.originator_id),
+                kind=kind,
+                ref=ref,
+                org_id=engagement.bank_id if side == "bank" else engagement.connector_id,
+                side=side,
+                title=engagement.title,
+                item=item,
+                text=excerpt(text),
+                since=event.timestamp,
+            )
+        )
+
+    @staticmethod
+    def _done(connection: Connection, event: Any, *, kind: str, ref: str) -> None:
+        connection.execute(
+            delete(inbox).where(
+                inbox.c.engagement_id == str(event.originator_id), inbox.c.kind == kind, inbox.c.ref == ref
+            )
+        )
+
+    def on_Opened(self, connection: Connection, event: Any, _position: int) -> None:
+        connection.execute(
+            parties.insert().values(
+                engagement_id=str(event.originator_id),
+                bank_id=event.bank["id"],
+                connector_id=event.connector["id"],
+                title=event.title,
+            )
+        )
+
+    def on_QuestionAsked(self, connection: Connection, event: Any, _position: int) -> None:
+        self._wait_for(
+            connection, event, kind="question", ref=event.question_id, side="connector", item=event.number, text=event.text
+        )
+
+    def on_ReplyPosted(self, connection: Connection, event: Any, _position: int) -> None:
+        other = "connector" if SIDE_OF_ROLE.get(event.actor["role"]) == "bank" else "bank"
+        self._wait_for(
+            connection, event, kind="question", ref=event.question_id, side=other, item=event.number, text=event.text
+        )
+
+    def on_QuestionClosed(self, connection: Connection, event: Any, _position: int) -> None:
+        self._done(connection, event, kind="question", ref=event.question_id)
+
+    def on_AdvisoryNoticed(self, connection: Connection, event: Any, _position: int) -> None:
+        self._wait_for(
+            connection, event, kind="advisory", ref=event.advisory_id, side="connector", item=None, text=event.title
+        )
+
+    def on_AdvisoryAcknowledged(self, connection: Connection, event: Any, _position: int) -> None:
+        self._done(connection, event, kind="advisory", ref=event.advisory_id)
+
+    def on_Withdrawn(self, connection: Connection, event: Any, _position: int) -> None:
+        connection.execute(delete(inbox).where(inbox.c.engagement_id == str(event.originator_id)))

@@ -1,0 +1,156 @@
+"""Feeds read models from the event store's notification log, exactly once.
+
+Each projection keeps its position in ``projection_tracking``. A page of
+notifications is applied and the positions advanced in one SQL transaction, so a
+crash or a concurrent runner (the web process catching up for read-your-writes,
+the ``projector`` process, a rebuild) never applies an event twice or skips one.
+The tracking rows are locked first (``UPDATE`` before ``SELECT``), which serialises
+runners on PostgreSQL (row lock) and SQLite (write lock) alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import BigInteger, Boolean, Column, Connection, Engine, String, Table, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from ..storage import Base
+
+PAGE_SIZE = 500  # notifications per transaction
+
+tracking = Table(
+    "projection_tracking",
+    Base.metadata,
+    Column("name", String(40), primary_key=True),
+    Column("position", BigInteger, nullable=False),
+    Column("rebuilding", Boolean, nullable=False, default=False),
+)
+
+
+class Projection:
+    """One read model: its tables and a handler per event type (``on_<EventName>``).
+
+    A projection that needs the stored bytes rather than the decoded event sets
+    ``raw = True`` and implements ``apply_notification``.
+    """
+
+    name: str = ""
+    tables: Sequence[Table] = ()
+    raw = False
+
+    def start_page(self, connection: Connection) -> None:
+        """Called at the start of each page's transaction (load whatever state the page needs)."""
+
+    def apply_notification(self, connection: Connection, notification: Any) -> None:
+        raise TypeError(f"{type(self).__name__} is not a raw projection")
+
+    def apply(self, connection: Connection, event: Any, position: int) -> None:
+        handler = getattr(self, f"on_{type(event).__name__}", None)
+        if handler is not None:
+            handler(connection, event, position)
+
+    def clear(self, connection: Connection) -> None:
+        for table in reversed(self.tables):
+            connection.execute(table.delete())
+
+
+def upsert(connection: Connection, table: Table, values: dict[str, Any], keys: Sequence[str]) -> None:
+    """Insert or replace one row by its key columns, on either store."""
+    insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    statement = insert(table).values(**values)
+    statement = statement.on_conflict_do_update(
+        index_elements=list(keys), set_={k: v for k, v in values.items() if k not in keys}
+    )
+    connection.execute(statement)
+
+
+class ProjectionRunner:
+    def __init__(self, engine: Engine, recorder: Any, mapper: Any, projections: Iterable[Projection]) -> None:
+        self.engine = engine
+        self.recorder = recorder
+        self.mapper = mapper
+        self.projections = {projection.name: projection for projection in projections}
+        self.page_size = PAGE_SIZE
+
+    def positions(self) -> dict[str, int]:
+        with self.engine.connect() as connection:
+            rows = dict(connection.execute(select(tracking.c.name, tracking.c.position)).all())
+        return {name: rows.get(name, 0) for name in self.projections}
+
+    def lag(self) -> int:
+        """How many notifications the slowest projection is behind."""
+        head = self.recorder.max_notification_id() or 0
+        return max(0, head - min(self.positions().values(), default=head))
+
+    def catch_up(self, names: Iterable[str] | None = None, progress: Callable[[int], None] | None = None) -> int:
+        """Apply every notification not yet applied; returns how many were applied."""
+        selected = [self.projections[name] for name in (names or self.projections)]
+        applied = 0
+        while True:
+            count = self._apply_page(selected)
+            if not count:
+                return applied
+            applied += count
+            if progress:
+                progress(count)
+
+    def _apply_page(self, projections: list[Projection]) -> int:
+        with self.engine.begin() as connection:
+            positions = self._lock(connection, [p.name for p in projections])
+            start = min(positions.values())
+            notifications = self.recorder.select_notifications(start=start, limit=self.page_size, inclusive_of_start=False)
+            if not notifications:
+                return 0
+            for projection in projections:
+                projection.start_page(connection)
+            decoded = not all(projection.raw for projection in projections)
+            for notification in notifications:
+                event = self.mapper.to_domain_event(notification) if decoded else None
+                for projection in projections:
+                    if notification.id <= positions[projection.name]:
+                        continue
+                    if projection.raw:
+                        projection.apply_notification(connection, notification)
+                    else:
+                        projection.apply(connection, event, notification.id)
+            last = notifications[-1].id
+            for name, position in positions.items():
+                if position < last:
+                    connection.execute(update(tracking).where(tracking.c.name == name).values(position=last))
+            return len(notifications)
+
+    @staticmethod
+    def _lock(connection: Connection, names: list[str]) -> dict[str, int]:
+        for name in names:
+            insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+            connection.execute(
+                insert(tracking).values(name=name, position=0, rebuilding=False).on_conflict_do_nothing()
+            )
+        connection.execute(update(tracking).where(tracking.c.name.in_(names)).values(position=tracking.c.position))
+        return dict(connection.execute(select(tracking.c.name, tracking.c.position).where(tracking.c.name.in_(names))).all())
+
+    def rebuild(self, name: str, progress: Callable[[int], None] | None = None) -> int:
+        """Drop a read model's rows and replay the whole log into it.
+
+        An interrupted rebuild is resumed where it stopped (the rows it already
+        wrote are committed with their position) instead of starting over.
+        ``progress`` receives the number of events applied by each page.
+        """
+        projection = self.projections[name]
+        with self.engine.begin() as connection:
+            self._lock(connection, [name])
+            resuming = connection.scalar(select(tracking.c.rebuilding).where(tracking.c.name == name))
+            if not resuming:
+                projection.clear(connection)
+                connection.execute(update(tracking).where(tracking.c.name == name).values(position=0, rebuilding=True))
+        applied = self.catch_up([name], progress=progress)
+        with self.engine.begin() as connection:
+            connection.execute(update(tracking).where(tracking.c.name == name).values(rebuilding=False))
+        return applied
+
+    def is_rebuilding(self, name: str) -> bool:
+        with self.engine.connect() as connection:
+            return bool(connection.scalar(select(tracking.c.rebuilding).where(tracking.c.name == name)))

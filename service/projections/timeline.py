@@ -1,0 +1,98 @@
+"""Audit timeline: one row per event, with the actor's name and organisation at the time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, Connection, DateTime, Index, Integer, String, Table, Text, select
+
+from ..domain.codes import AnswerStatus, CycleReason, Outcome, Verdict
+from ..storage import Base
+from .runner import Projection
+
+timeline = Table(
+    "rm_timeline",
+    Base.metadata,
+    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    Column("engagement_id", String(36), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor_id", String(36), nullable=False),
+    Column("actor_name", String(200), nullable=False),
+    Column("actor_org", String(200), nullable=False),
+    Column("actor_org_id", String(36), nullable=False),
+    Column("type", String(40), nullable=False),
+    Column("item", Integer),
+    Column("text", Text, nullable=False),
+    Column("cycle", Integer, nullable=False),
+    Index("ix_rm_timeline_engagement", "engagement_id", "position"),
+    Index("ix_rm_timeline_engagement_at", "engagement_id", "at"),
+)
+
+
+def describe(event: Any) -> str:
+    """A one-paragraph Japanese summary of what the event says."""
+    kind = type(event).__name__
+    if kind == "Opened":
+        return f"審査を開始: {event.title}（{event.connector['name']}、版 {event.edition}）"
+    if kind == "ItemDropped":
+        return f"項目を削除: {event.reason}"
+    if kind == "CustomItemAdded":
+        return f"独自項目を追加: {event.objective}"
+    if kind == "AnswerSaved":
+        return f"{AnswerStatus(event.status).label}: {event.current_state}"
+    if kind == "Submitted":
+        return "回答を提出"
+    if kind in ("QuestionAsked", "ReplyPosted"):
+        return event.text
+    if kind == "QuestionClosed":
+        return "質問を完了"
+    if kind == "ItemJudged":
+        return f"{Verdict(event.verdict).label}" + (f": {event.comment}" if event.comment else "")
+    if kind == "Decided":
+        return f"{Outcome(event.outcome).label}: {event.comment}"
+    if kind == "ConditionFulfilled":
+        return f"条件 {event.condition_id} の充足を確認" + (f": {event.comment}" if event.comment else "")
+    if kind == "ReviewCycleStarted":
+        return f"第{event.cycle}回 {CycleReason(event.reason).label}を開始（{len(event.items)}項目）"
+    if kind == "AdvisoryNoticed":
+        return f"注意喚起を受領: {event.title}"
+    if kind == "AdvisoryAcknowledged":
+        return f"注意喚起を確認: {event.text}"
+    if kind == "Withdrawn":
+        return f"取下げ: {event.reason}"
+    return kind
+
+
+class TimelineProjection(Projection):
+    name = "timeline"
+    tables = (timeline,)
+
+    def apply(self, connection: Connection, event: Any, position: int) -> None:
+        engagement_id = str(event.originator_id)
+        if type(event).__name__ == "ReviewCycleStarted":
+            cycle = event.cycle
+        else:
+            cycle = connection.scalar(
+                select(timeline.c.cycle)
+                .where(timeline.c.engagement_id == engagement_id)
+                .order_by(timeline.c.position.desc())
+                .limit(1)
+            ) or 1
+        actor = event.actor
+        connection.execute(
+            timeline.insert().values(
+                position=position,
+                engagement_id=engagement_id,
+                version=event.originator_version,
+                at=event.timestamp,
+                actor_id=actor["id"],
+                actor_name=actor["name"],
+                actor_org=actor["org_name"],
+                actor_org_id=actor["org_id"],
+                type=type(event).__name__,
+                item=getattr(event, "number", None),
+                text=describe(event),
+                cycle=cycle,
+            )
+        )

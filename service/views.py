@@ -1,0 +1,233 @@
+"""Read-side queries for pages, the API and jobs (never written to here).
+
+Visibility follows the same rule as the application: bank roles see their bank's
+engagements, connectors their own, everyone else none; anything else is
+reported as missing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Engine, and_, case, func, or_, select
+
+from .domain.actors import Actor
+from .domain.codes import Role
+from .domain.errors import EngagementNotFound, Invalid
+from .projections.board import board
+from .projections.inbox import inbox
+from .projections.item_matrix import item_matrix
+from .projections.timeline import timeline
+
+DEFAULT_PAGE = 50
+MAX_PAGE = 200
+
+
+def visibility(actor: Actor):
+    """The SQL condition on ``rm_board`` for what ``actor`` may see."""
+    if actor.role in (Role.REVIEWER, Role.AUDITOR):
+        return board.c.bank_id == actor.org_id
+    if actor.role is Role.CONNECTOR:
+        return board.c.connector_id == actor.org_id
+    if actor.role is Role.SYSTEM:
+        return board.c.engagement_id.is_not(None)
+    return board.c.engagement_id.is_(None)
+
+
+def page_size(limit: Any) -> int:
+    if limit is None:
+        return DEFAULT_PAGE
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_PAGE:
+        raise Invalid(f"limit must be between 1 and {MAX_PAGE}", field="limit")
+    return limit
+
+
+def item_counts(engagement_ids: list[str]):
+    """Per engagement: active items, answered in the current cycle, judged, unsatisfied, open questions."""
+    active = item_matrix.c.dropped.is_(False)
+    return (
+        select(
+            item_matrix.c.engagement_id,
+            func.sum(case((active, 1), else_=0)).label("items_total"),
+            func.sum(case((and_(active, item_matrix.c.answer_cycle == item_matrix.c.cycle), 1), else_=0)).label("answered"),
+            func.sum(case((and_(active, item_matrix.c.verdict.is_not(None)), 1), else_=0)).label("judged"),
+            func.sum(case((and_(active, item_matrix.c.verdict == "unsatisfied"), 1), else_=0)).label("unsatisfied"),
+            func.sum(item_matrix.c.open_questions).label("open_questions"),
+        )
+        .where(item_matrix.c.engagement_id.in_(engagement_ids))
+        .group_by(item_matrix.c.engagement_id)
+    )
+
+
+@dataclass
+class BoardFilter:
+    state: str | None = None
+    connector_id: str | None = None
+    cycle_reason: str | None = None
+    overdue_on: date | None = None  # monitoring engagements whose review date has passed
+    text: str | None = None
+
+
+class Views:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def board(
+        self, actor: Actor, filters: BoardFilter | None = None, *, after: tuple[str, str] | None = None, limit: Any = None
+    ) -> list[dict[str, Any]]:
+        """Newest activity first; ``after`` is the (last_activity ISO, engagement_id) keyset of the previous page."""
+        filters = filters or BoardFilter()
+        query = select(board).where(visibility(actor))
+        if filters.state:
+            query = query.where(board.c.state == filters.state)
+        if filters.connector_id:
+            query = query.where(board.c.connector_id == filters.connector_id)
+        if filters.cycle_reason:
+            query = query.where(board.c.cycle_reason == filters.cycle_reason)
+        if filters.overdue_on:
+            query = query.where(board.c.state == "monitoring", board.c.next_review_on <= filters.overdue_on.isoformat())
+        if filters.text:
+            pattern = f"%{filters.text}%"
+            query = query.where(or_(board.c.title.like(pattern), board.c.connector_name.like(pattern)))
+        if after:
+            last_activity = datetime.fromisoformat(after[0])
+            query = query.where(
+                or_(
+                    board.c.last_activity < last_activity,
+                    and_(board.c.last_activity == last_activity, board.c.engagement_id < after[1]),
+                )
+            )
+        query = query.order_by(board.c.last_activity.desc(), board.c.engagement_id.desc()).limit(page_size(limit))
+        with self.engine.connect() as connection:
+            rows = [dict(row._mapping) for row in connection.execute(query)]
+            if not rows:
+                return []
+            counts = {
+                row.engagement_id: row._mapping
+                for row in connection.execute(item_counts([r["engagement_id"] for r in rows]))
+            }
+        for row in rows:
+            found = counts.get(row["engagement_id"], {})
+            for key in ("items_total", "answered", "judged", "unsatisfied", "open_questions"):
+                row[key] = int(found.get(key) or 0)
+        return rows
+
+    def board_row(self, actor: Actor, engagement_id: str) -> dict[str, Any]:
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                select(board).where(board.c.engagement_id == str(engagement_id), visibility(actor))
+            ).first()
+        if row is None:
+            raise EngagementNotFound(f"engagement {engagement_id} does not exist")
+        return dict(row._mapping)
+
+    def items(self, actor: Actor, engagement_id: str) -> list[dict[str, Any]]:
+        self.board_row(actor, engagement_id)
+        with self.engine.connect() as connection:
+            return [
+                dict(row._mapping)
+                for row in connection.execute(
+                    select(item_matrix)
+                    .where(item_matrix.c.engagement_id == str(engagement_id))
+                    .order_by(item_matrix.c.number)
+                )
+            ]
+
+    def timeline(
+        self, actor: Actor, engagement_id: str, *, after: int | None = None, limit: Any = None
+    ) -> list[dict[str, Any]]:
+        """Every event of the engagement, oldest first (keyset on ``position``)."""
+        self.board_row(actor, engagement_id)
+        query = select(timeline).where(timeline.c.engagement_id == str(engagement_id))
+        if after is not None:
+            query = query.where(timeline.c.position > after)
+        query = query.order_by(timeline.c.position)
+        if limit is not None:
+            query = query.limit(page_size(limit))
+        with self.engine.connect() as connection:
+            return [dict(row._mapping) for row in connection.execute(query)]
+
+    def latest_version(self, engagement_id: str) -> int | None:
+        with self.engine.connect() as connection:
+            return connection.scalar(
+                select(func.max(timeline.c.version)).where(timeline.c.engagement_id == str(engagement_id))
+            )
+
+    def version_at(self, engagement_id: str, instant: datetime) -> int | None:
+        with self.engine.connect() as connection:
+            return connection.scalar(
+                select(func.max(timeline.c.version)).where(
+                    timeline.c.engagement_id == str(engagement_id), timeline.c.at <= instant
+                )
+            )
+
+    def inbox(self, actor: Actor, today: date) -> list[dict[str, Any]]:
+        """What waits for the actor's organisation, oldest first, with its age in days."""
+        if actor.role not in (Role.REVIEWER, Role.CONNECTOR, Role.AUDITOR):
+            return []
+        entries: list[dict[str, Any]] = []
+        with self.engine.connect() as connection:
+            if actor.role is not Role.AUDITOR:
+                for row in connection.execute(select(inbox).where(inbox.c.org_id == actor.org_id)):
+                    entries.append(
+                        {
+                            "kind": "question_to_answer" if row.kind == "question" and row.side == "connector"
+                            else "reply_to_review" if row.kind == "question"
+                            else "advisory_to_acknowledge",
+                            "engagement_id": row.engagement_id,
+                            "title": row.title,
+                            "item": row.item,
+                            "ref": row.ref,
+                            "text": row.text,
+                            "since": row.since,
+                        }
+                    )
+            entries += self._derived(connection, actor, today)
+        for entry in entries:
+            entry["age_days"] = max(0, (today - _local_date(entry["since"], today)).days)
+        entries.sort(key=lambda entry: (str(entry["since"]), entry["engagement_id"]))
+        return entries
+
+    def _derived(self, connection, actor: Actor, today: date) -> list[dict[str, Any]]:
+        """Work that follows from engagement states (answers, judgements, decisions, reviews due)."""
+        rows = [dict(r._mapping) for r in connection.execute(select(board).where(visibility(actor), board.c.state != "withdrawn"))]
+        if not rows:
+            return []
+        counts = {r.engagement_id: r._mapping for r in connection.execute(item_counts([r["engagement_id"] for r in rows]))}
+        entries = []
+        for row in rows:
+            found = counts.get(row["engagement_id"], {})
+            unjudged = int(found.get("items_total") or 0) - int(found.get("judged") or 0)
+            open_questions = int(found.get("open_questions") or 0)
+            kind = None
+            if actor.role is Role.CONNECTOR:
+                if row["state"] == "draft":
+                    kind = "answers_due"
+            elif row["state"] in ("submitted", "under_review"):
+                kind = "to_judge" if unjudged else ("decision_due" if not open_questions else None)
+            elif row["state"] == "monitoring" and row["next_review_on"] and row["next_review_on"] <= today.isoformat():
+                kind = "review_due"
+            if actor.role is Role.AUDITOR or kind is None:
+                continue
+            entries.append(
+                {
+                    "kind": kind,
+                    "engagement_id": row["engagement_id"],
+                    "title": row["title"],
+                    "item": None,
+                    "ref": None,
+                    "text": row["connector_name"] if actor.role is Role.REVIEWER else row["bank_name"],
+                    "since": row["state_since"] if kind != "review_due" else row["next_review_on"],
+                }
+            )
+        return entries
+
+
+def _local_date(value: Any, today: date) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, str):
+        return date.fromisoformat(value[:10])
+    return today
