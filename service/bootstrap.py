@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .accounts import Accounts
 from .application import Clock, ReviewApplication, utc_now
+from .auth import Authenticator
 from .config import Settings
 from .editions import Editions
 from .projections import ProjectionRunner, all_projections
@@ -29,6 +30,7 @@ class Container:
     reviews: ReviewApplication
     projections: ProjectionRunner
     views: Views
+    authenticator: Authenticator
 
     def init(self) -> list[str]:
         """Create the schema (idempotent), load bundled editions not loaded yet and
@@ -66,7 +68,8 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock = utc_now) -> Co
     projections = ProjectionRunner(engine, reviews.recorder, reviews.mapper, all_projections())
     views = Views(engine)
     reviews.timeline_index = views
-    container = Container(settings, engine, sessions, accounts, editions, reviews, projections, views)
+    authenticator = Authenticator(sessions, accounts, settings.secret_key, clock)
+    container = Container(settings, engine, sessions, accounts, editions, reviews, projections, views, authenticator)
     if settings.project_synchronously:
         reviews.after_save.append(container.catch_up_quietly)
     return container

@@ -8,7 +8,7 @@ reported as missing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timezone
 from typing import Any
 
 from sqlalchemy import Engine, and_, case, func, or_, select
@@ -75,9 +75,16 @@ class Views:
         self.engine = engine
 
     def board(
-        self, actor: Actor, filters: BoardFilter | None = None, *, after: tuple[str, str] | None = None, limit: Any = None
+        self,
+        actor: Actor,
+        filters: BoardFilter | None = None,
+        *,
+        after: tuple[str, str] | None = None,
+        limit: Any = None,
+        paginate: bool = True,
     ) -> list[dict[str, Any]]:
-        """Newest activity first; ``after`` is the (last_activity ISO, engagement_id) keyset of the previous page."""
+        """Newest activity first; ``after`` is the (last_activity ISO, engagement_id) keyset
+        of the previous page. ``paginate=False`` lists everything."""
         filters = filters or BoardFilter()
         query = select(board).where(visibility(actor))
         if filters.state:
@@ -99,9 +106,11 @@ class Views:
                     and_(board.c.last_activity == last_activity, board.c.engagement_id < after[1]),
                 )
             )
-        query = query.order_by(board.c.last_activity.desc(), board.c.engagement_id.desc()).limit(page_size(limit))
+        query = query.order_by(board.c.last_activity.desc(), board.c.engagement_id.desc())
+        if paginate:
+            query = query.limit(page_size(limit))
         with self.engine.connect() as connection:
-            rows = [dict(row._mapping) for row in connection.execute(query)]
+            rows = [aware(row) for row in connection.execute(query)]
             if not rows:
                 return []
             counts = {
@@ -121,7 +130,7 @@ class Views:
             ).first()
         if row is None:
             raise EngagementNotFound(f"engagement {engagement_id} does not exist")
-        return dict(row._mapping)
+        return aware(row)
 
     def items(self, actor: Actor, engagement_id: str) -> list[dict[str, Any]]:
         self.board_row(actor, engagement_id)
@@ -147,7 +156,7 @@ class Views:
         if limit is not None:
             query = query.limit(page_size(limit))
         with self.engine.connect() as connection:
-            return [dict(row._mapping) for row in connection.execute(query)]
+            return [aware(row) for row in connection.execute(query)]
 
     def latest_version(self, engagement_id: str) -> int | None:
         with self.engine.connect() as connection:
@@ -181,18 +190,18 @@ class Views:
                             "item": row.item,
                             "ref": row.ref,
                             "text": row.text,
-                            "since": row.since,
+                            "since": as_utc(row.since),
                         }
                     )
             entries += self._derived(connection, actor, today)
         for entry in entries:
-            entry["age_days"] = max(0, (today - _local_date(entry["since"], today)).days)
-        entries.sort(key=lambda entry: (str(entry["since"]), entry["engagement_id"]))
+            entry["age_days"] = max(0, (today - entry["since"].date()).days)
+        entries.sort(key=lambda entry: (entry["since"], entry["engagement_id"]))
         return entries
 
     def _derived(self, connection, actor: Actor, today: date) -> list[dict[str, Any]]:
         """Work that follows from engagement states (answers, judgements, decisions, reviews due)."""
-        rows = [dict(r._mapping) for r in connection.execute(select(board).where(visibility(actor), board.c.state != "withdrawn"))]
+        rows = [aware(r) for r in connection.execute(select(board).where(visibility(actor), board.c.state != "withdrawn"))]
         if not rows:
             return []
         counts = {r.engagement_id: r._mapping for r in connection.execute(item_counts([r["engagement_id"] for r in rows]))}
@@ -219,15 +228,21 @@ class Views:
                     "item": None,
                     "ref": None,
                     "text": row["connector_name"] if actor.role is Role.REVIEWER else row["bank_name"],
-                    "since": row["state_since"] if kind != "review_due" else row["next_review_on"],
+                    "since": row["state_since"] if kind != "review_due" else review_day(row["next_review_on"]),
                 }
             )
         return entries
 
 
-def _local_date(value: Any, today: date) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, str):
-        return date.fromisoformat(value[:10])
-    return today
+def as_utc(value: datetime) -> datetime:
+    """SQLite returns naive datetimes; everything the projections store is UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def aware(row: Any) -> dict[str, Any]:
+    return {key: as_utc(value) if isinstance(value, datetime) else value for key, value in row._mapping.items()}
+
+
+def review_day(value: str) -> datetime:
+    """A review date as the midnight (UTC) that starts it, so inbox entries sort together."""
+    return datetime.combine(date.fromisoformat(value), time.min, tzinfo=timezone.utc)

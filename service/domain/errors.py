@@ -20,6 +20,32 @@ class DomainError(Exception):
         self.context = context
 
 
+# --- unauthenticated (401) ---------------------------------------------------------------
+
+
+class Unauthenticated(DomainError):
+    code = "unauthenticated"
+    kind = "unauthenticated"
+
+
+class InvalidCredentials(Unauthenticated):
+    code = "invalid_credentials"
+
+
+class AccountLocked(Unauthenticated):
+    """Too many failed logins for this e-mail address; try again later."""
+
+    code = "account_locked"
+
+
+class TotpRequired(Unauthenticated):
+    code = "totp_required"
+
+
+class InvalidToken(Unauthenticated):
+    code = "invalid_token"
+
+
 # --- not found (404): missing, or belongs to another organisation ---------------------
 
 

@@ -1,0 +1,38 @@
+# Two commands for a new user: `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test bench install postgres clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP)
+
+## make run: install, load the catalogue and demo data, serve on http://127.0.0.1:8000 (SQLite)
+run: install
+	$(BIN)/python -m service init
+	$(BIN)/python -m service demo
+	$(BIN)/python -m service serve --host 127.0.0.1 --port 8000
+
+## make test: the whole suite on SQLite and PostgreSQL
+test: install postgres
+	$(BIN)/python -m pytest
+
+## make bench: measurements against the substrate (prints tables)
+bench: install postgres
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+postgres:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; echo "PostgreSQL did not start" >&2; exit 1
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

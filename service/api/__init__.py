@@ -1,0 +1,357 @@
+"""JSON API ``/api/v1`` (shared/contract.md): thin handlers over the application
+services. Bodies and queries are validated by spectree from the pydantic schemas,
+which also generate the OpenAPI document at ``/api/v1/openapi.json``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import wraps
+from typing import Any, Callable
+
+from flask import Blueprint, Flask, current_app, g, jsonify, request
+from spectree import Response, SecurityScheme, SpecTree
+from spectree.models import SecureType, SecuritySchemeData
+
+from ..bootstrap import Container
+from ..catalogue import edition_to_dict
+from ..domain.codes import Role
+from ..domain.errors import Invalid, InvalidToken, RoleNotAllowed
+from . import schemas as s
+from .errors import reject_invalid_request
+from .representation import engagement_json, summary_json, timeline_json
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+
+ENGAGEMENT_READERS = (Role.REVIEWER, Role.CONNECTOR, Role.AUDITOR)
+EVERYONE = tuple(Role.assignable())
+
+
+def errors(*codes: int) -> dict[str, type]:
+    return {f"HTTP_{code}": s.ErrorResponse for code in codes}
+
+
+def responses(**ok: Any) -> Response:
+    """Success models plus the error shapes every authenticated route can answer."""
+    return Response(**ok, **errors(400, 401, 403, 404, 409, 413, 422))
+
+
+spec = SpecTree(
+    "flask",
+    mode="strict",
+    page_templates={},
+    annotations=False,
+    title="FISC API接続チェックリスト 審査サービス API",
+    version="1.0.0",
+    description="Engagements between banks (金融機関) and API connectors (API接続先) on the FISC checklist. "
+    "Errors: {\"error\": {\"code\", \"message\"}}; a resource of another organisation answers 404 like a missing one.",
+    security_schemes=[SecurityScheme(name="bearer", data=SecuritySchemeData(type=SecureType.HTTP, scheme="bearer"))],
+    security={"bearer": []},
+    before=reject_invalid_request,
+)
+
+
+def container() -> Container:
+    return current_app.extensions["container"]
+
+
+def authenticated(*roles: Role) -> Callable:
+    """Require a valid bearer token of one of ``roles``; the actor lands in ``g.actor``."""
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            header = request.headers.get("Authorization", "")
+            scheme, _, token = header.partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                raise InvalidToken("send Authorization: Bearer TOKEN (from POST /api/v1/auth/token)")
+            g.actor = container().authenticator.actor_for_token(token.strip())
+            g.token = token.strip()
+            if g.actor.role not in roles:
+                raise RoleNotAllowed(f"role {g.actor.role.value} may not call this route")
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def body() -> Any:
+    return request.context.json  # type: ignore[attr-defined]
+
+
+def query() -> Any:
+    return request.context.query  # type: ignore[attr-defined]
+
+
+def write_result(engagement: Any, status: int = 200):
+    return jsonify(engagement_json(engagement)), status
+
+
+# ---------------------------------------------------------------- auth
+
+
+@api.post("/auth/token")
+@spec.validate(json=s.TokenRequest, resp=Response(HTTP_200=s.TokenResponse, **errors(400, 401, 413, 422)), tags=["auth"], security={})
+def issue_token():
+    """Exchange e-mail and password (+ totp when enrolled) for a bearer token valid ≤ 1 hour."""
+    data = body()
+    auth = container().authenticator
+    actor = auth.login(data.email, data.password, data.totp)
+    issued = auth.issue_token(actor)
+    return jsonify({"token": issued.token, "expires_at": issued.expires_at.isoformat()})
+
+
+@api.post("/auth/logout")
+@authenticated(*EVERYONE)
+@spec.validate(resp=Response("HTTP_204", **errors(401)), tags=["auth"])
+def logout():
+    """Revoke the token used for this call."""
+    container().authenticator.revoke_token(g.token)
+    return "", 204
+
+
+# ---------------------------------------------------------------- checklist
+
+
+@api.get("/checklist/current")
+@authenticated(*EVERYONE)
+@spec.validate(resp=Response(HTTP_200=s.ChecklistOut, **errors(401)), tags=["checklist"])
+def checklist_current():
+    """The current FISC checklist edition with all 44 items."""
+    return jsonify(edition_to_dict(container().editions.current()))
+
+
+# ---------------------------------------------------------------- engagements
+
+
+@api.get("/engagements")
+@authenticated(*ENGAGEMENT_READERS)
+@spec.validate(query=s.PageQuery, resp=responses(HTTP_200=s.EngagementList), tags=["engagements"])
+def list_engagements():
+    """Engagements of the caller's organisation, most recent activity first.
+
+    Without ``limit`` every engagement is listed; with it, a page, and a
+    ``Link: <…>; rel="next"`` header carries the cursor of the next page."""
+    params = query()
+    after = parse_cursor(params.after)
+    rows = container().views.board(g.actor, after=after, limit=params.limit, paginate=params.limit is not None)
+    response = jsonify([summary_json(row) for row in rows])
+    if params.limit is not None and len(rows) == params.limit:
+        last = rows[-1]
+        cursor = f"{last['last_activity'].isoformat()}~{last['engagement_id']}"
+        response.headers["Link"] = f'</api/v1/engagements?limit={params.limit}&after={cursor}>; rel="next"'
+    return response
+
+
+def parse_cursor(cursor: str | None) -> tuple[str, str] | None:
+    if cursor is None:
+        return None
+    moment, _, engagement_id = cursor.partition("~")
+    try:
+        datetime.fromisoformat(moment)
+    except ValueError:
+        raise Invalid("after is not a cursor from a Link header", field="after") from None
+    return moment, engagement_id
+
+
+@api.post("/engagements")
+@authenticated(Role.REVIEWER)
+@spec.validate(json=s.OpenEngagementIn, resp=responses(HTTP_201=s.EngagementOut), tags=["engagements"])
+def open_engagement():
+    """Open a review of a connector on the current edition, tailored (dropped / custom items)."""
+    data = body()
+    engagement = container().reviews.open_engagement(
+        g.actor,
+        connector_org_id=data.connector_org_id,
+        title=data.title,
+        dropped_items=[item.model_dump() for item in data.dropped_items],
+        custom_items=[item.model_dump() for item in data.custom_items],
+    )
+    return write_result(engagement, 201)
+
+
+@api.get("/engagements/<engagement_id>")
+@authenticated(*ENGAGEMENT_READERS)
+@spec.validate(query=s.AsOfQuery, resp=responses(HTTP_200=s.EngagementOut), tags=["engagements"])
+def get_engagement(engagement_id: str):
+    """The engagement now, or exactly as it was at ``as_of``."""
+    as_of = parse_instant(query().as_of)
+    return jsonify(engagement_json(container().reviews.engagement(g.actor, engagement_id, as_of=as_of)))
+
+
+def parse_instant(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        instant = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise Invalid("as_of must be an ISO 8601 instant, e.g. 2026-04-01T09:00:00+09:00", field="as_of") from None
+    if instant.tzinfo is None:
+        raise Invalid("as_of needs a time zone offset", field="as_of")
+    return instant
+
+
+@api.put("/engagements/<engagement_id>/items/<int:number>/answer")
+@authenticated(Role.CONNECTOR, Role.REVIEWER)
+@spec.validate(json=s.AnswerIn, resp=responses(HTTP_200=s.EngagementOut), tags=["answers"])
+def save_answer(engagement_id: str, number: int):
+    """Save the answer to one item (対応状況区分, 現在の対応状況, 課題認識, 課題への対応計画, 備考)."""
+    data = body().model_dump()
+    expected = data.pop("expected_version")
+    engagement = container().reviews.save_answer(g.actor, engagement_id, number, expected_version=expected, **data)
+    return write_result(engagement)
+
+
+@api.post("/engagements/<engagement_id>/submit")
+@authenticated(Role.CONNECTOR)
+@spec.validate(json=s.VersionIn, resp=responses(HTTP_200=s.EngagementOut), tags=["answers"])
+def submit(engagement_id: str):
+    """Hand the answers to the bank (409 lists the items still unanswered)."""
+    engagement = container().reviews.submit(g.actor, engagement_id, expected_version=body().expected_version)
+    return write_result(engagement)
+
+
+@api.post("/engagements/<engagement_id>/items/<int:number>/questions")
+@authenticated(Role.REVIEWER)
+@spec.validate(json=s.TextIn, resp=responses(HTTP_201=s.QuestionCreated), tags=["questions"])
+def ask_question(engagement_id: str, number: int):
+    """Open a question thread on an item."""
+    data = body()
+    question_id, engagement = container().reviews.ask_question(
+        g.actor, engagement_id, number, data.text, expected_version=data.expected_version
+    )
+    return jsonify({"question_id": question_id, "version": engagement.version}), 201
+
+
+@api.post("/engagements/<engagement_id>/questions/<question_id>/replies")
+@authenticated(Role.REVIEWER, Role.CONNECTOR)
+@spec.validate(json=s.TextIn, resp=responses(HTTP_201=s.EngagementOut), tags=["questions"])
+def post_reply(engagement_id: str, question_id: str):
+    """Reply in a question thread (either side)."""
+    data = body()
+    engagement = container().reviews.post_reply(
+        g.actor, engagement_id, question_id, data.text, expected_version=data.expected_version
+    )
+    return write_result(engagement, 201)
+
+
+@api.post("/engagements/<engagement_id>/questions/<question_id>/close")
+@authenticated(Role.REVIEWER)
+@spec.validate(json=s.VersionIn, resp=responses(HTTP_200=s.EngagementOut), tags=["questions"])
+def close_question(engagement_id: str, question_id: str):
+    """Close a question thread."""
+    engagement = container().reviews.close_question(
+        g.actor, engagement_id, question_id, expected_version=body().expected_version
+    )
+    return write_result(engagement)
+
+
+@api.put("/engagements/<engagement_id>/items/<int:number>/judgement")
+@authenticated(Role.REVIEWER)
+@spec.validate(json=s.JudgementIn, resp=responses(HTTP_200=s.EngagementOut), tags=["judgements"])
+def judge_item(engagement_id: str, number: int):
+    """Judge one item (a comment is required for unsatisfied and compensated)."""
+    data = body()
+    engagement = container().reviews.judge_item(
+        g.actor, engagement_id, number, verdict=data.verdict, comment=data.comment, expected_version=data.expected_version
+    )
+    return write_result(engagement)
+
+
+@api.post("/engagements/<engagement_id>/decision")
+@authenticated(Role.REVIEWER)
+@spec.validate(json=s.DecisionIn, resp=responses(HTTP_200=s.EngagementOut), tags=["judgements"])
+def decide(engagement_id: str):
+    """The overall decision; approved and conditional move the engagement to monitoring."""
+    data = body()
+    engagement = container().reviews.decide(
+        g.actor,
+        engagement_id,
+        outcome=data.outcome,
+        comment=data.comment,
+        conditions=[c.model_dump() for c in data.conditions],
+        next_review_on=data.next_review_on,
+        expected_version=data.expected_version,
+    )
+    return write_result(engagement)
+
+
+@api.post("/engagements/<engagement_id>/conditions/<condition_id>/fulfil")
+@authenticated(Role.REVIEWER)
+@spec.validate(json=s.CommentIn, resp=responses(HTTP_200=s.EngagementOut), tags=["judgements"])
+def fulfil_condition(engagement_id: str, condition_id: str):
+    """Mark a condition of a conditional approval as fulfilled."""
+    data = body()
+    engagement = container().reviews.fulfil_condition(
+        g.actor, engagement_id, condition_id, comment=data.comment, expected_version=data.expected_version
+    )
+    return write_result(engagement)
+
+
+@api.post("/engagements/<engagement_id>/review-cycles")
+@authenticated(Role.REVIEWER)
+@spec.validate(json=s.ReviewCycleIn, resp=responses(HTTP_201=s.EngagementOut), tags=["monitoring"])
+def start_review_cycle(engagement_id: str):
+    """Start a monitoring cycle: annual (all items), item_changed or advisory (the items named)."""
+    data = body()
+    engagement = container().reviews.start_review_cycle(
+        g.actor, engagement_id, reason=data.reason, items=data.items, note=data.note, expected_version=data.expected_version
+    )
+    return write_result(engagement, 201)
+
+
+@api.get("/engagements/<engagement_id>/cycles/<int:cycle>/diff")
+@authenticated(*ENGAGEMENT_READERS)
+@spec.validate(resp=responses(HTTP_200=s.CycleDiff), tags=["monitoring"])
+def cycle_diff(engagement_id: str, cycle: int):
+    """Each item's answer and verdict in cycle N−1 against cycle N."""
+    return jsonify(container().reviews.engagement(g.actor, engagement_id).cycle_diff(cycle))
+
+
+@api.post("/engagements/<engagement_id>/withdraw")
+@authenticated(Role.REVIEWER, Role.CONNECTOR)
+@spec.validate(json=s.ReasonIn, resp=responses(HTTP_200=s.EngagementOut), tags=["engagements"])
+def withdraw(engagement_id: str):
+    """End the engagement (either side, with a reason)."""
+    data = body()
+    engagement = container().reviews.withdraw(g.actor, engagement_id, data.reason, expected_version=data.expected_version)
+    return write_result(engagement)
+
+
+@api.get("/engagements/<engagement_id>/timeline")
+@authenticated(*ENGAGEMENT_READERS)
+@spec.validate(query=s.PageQuery, resp=responses(HTTP_200=s.Timeline), tags=["audit"])
+def get_timeline(engagement_id: str):
+    """Every event of the engagement, oldest first, with the actor as they were."""
+    params = query()
+    after = None
+    if params.after is not None:
+        if not params.after.isdigit():
+            raise Invalid("after must be a timeline position", field="after")
+        after = int(params.after)
+    rows = container().views.timeline(g.actor, engagement_id, after=after, limit=params.limit)
+    return jsonify([timeline_json(row) for row in rows])
+
+
+@api.get("/inbox")
+@authenticated(*EVERYONE)
+@spec.validate(resp=Response(HTTP_200=s.Inbox, **errors(401)), tags=["inbox"])
+def get_inbox():
+    """What waits for the caller's organisation, oldest first."""
+    c = container()
+    entries = c.views.inbox(g.actor, c.reviews.today())
+    return jsonify([{**entry, "since": entry["since"].isoformat()} for entry in entries])
+
+
+@api.get("/openapi.json")
+def openapi_document():
+    """The OpenAPI 3 document, generated from the schemas above (public)."""
+    return jsonify(spec.spec)
+
+
+def init_api(app: Flask) -> None:
+    app.register_blueprint(api)
+    spec.app = app
+
+
+__all__ = ["api", "init_api", "spec"]

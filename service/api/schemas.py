@@ -1,0 +1,404 @@
+"""Request and response schemas of the JSON API (pydantic; the OpenAPI document is
+generated from these). Numbers and texts are strict: "1" is not an item number."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, RootModel, StrictBool, StrictInt, StrictStr
+
+AnswerStatusCode = Literal["implemented", "partial", "planned", "not_implemented", "not_applicable"]
+VerdictCode = Literal["satisfied", "compensated", "unsatisfied", "not_applicable"]
+OutcomeCode = Literal["approved", "conditional", "rejected"]
+StateCode = Literal["draft", "submitted", "under_review", "decided", "monitoring", "withdrawn"]
+ReasonCode = Literal["initial", "annual", "item_changed", "advisory"]
+PartyCode = Literal["connector", "bank", "common"]
+
+Text = Field(default="", max_length=20_000)
+RequiredText = Field(min_length=1, max_length=20_000)
+Version = Field(default=None, ge=0, description="The version you last read; a stale one answers 409.")
+
+
+class Body(BaseModel):
+    """Unknown fields are refused, so nothing like org_id or state can be smuggled in."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# ---------------------------------------------------------------- auth
+
+
+class TokenRequest(Body):
+    email: StrictStr = Field(max_length=254)
+    password: StrictStr = Field(max_length=1024)
+    totp: StrictStr | None = Field(default=None, max_length=12)
+
+
+class TokenResponse(BaseModel):
+    token: str
+    expires_at: datetime
+
+
+# ---------------------------------------------------------------- errors
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    field: str | None = None
+    items: list[int] | None = None
+    current_version: int | None = None
+    errors: list[dict] | None = None
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorDetail
+
+
+# ---------------------------------------------------------------- checklist
+
+
+class MethodOut(BaseModel):
+    group: str
+    text: str
+
+
+class ReferenceOut(BaseModel):
+    source: str
+    location: str
+
+
+class ChecklistItemOut(BaseModel):
+    number: int
+    chapter: int
+    category: str
+    party: PartyCode
+    objective: str
+    explanation: str
+    methods: list[MethodOut]
+    notes: list[str]
+    references: list[ReferenceOut]
+
+
+class CategoryOut(BaseModel):
+    chapter: int
+    name: str
+    purpose: str
+    numbers: list[int]
+
+
+class GlossaryOut(BaseModel):
+    term: str
+    pages: str
+    description: str
+
+
+class ChecklistOut(BaseModel):
+    edition: str
+    title: str
+    published: str
+    categories: list[CategoryOut]
+    items: list[ChecklistItemOut]
+    glossary: list[GlossaryOut]
+
+
+# ---------------------------------------------------------------- engagements: requests
+
+
+class DroppedItemIn(Body):
+    number: StrictInt
+    reason: StrictStr = RequiredText
+
+
+class CustomItemIn(Body):
+    objective: StrictStr = Field(min_length=1, max_length=2_000)
+    party: PartyCode
+    category: StrictStr | None = Field(default=None, max_length=100)
+
+
+class OpenEngagementIn(Body):
+    connector_org_id: StrictStr = Field(max_length=36)
+    title: StrictStr = Field(min_length=1, max_length=200)
+    dropped_items: list[DroppedItemIn] = Field(default_factory=list, max_length=100)
+    custom_items: list[CustomItemIn] = Field(default_factory=list, max_length=100)
+
+
+class AnswerIn(Body):
+    status: AnswerStatusCode
+    current_state: StrictStr = RequiredText
+    issues: StrictStr = Text
+    plan: StrictStr = Text
+    remarks: StrictStr = Text
+    expected_version: StrictInt | None = Version
+
+
+class VersionIn(Body):
+    expected_version: StrictInt | None = Version
+
+
+class TextIn(Body):
+    text: StrictStr = RequiredText
+    expected_version: StrictInt | None = Version
+
+
+class JudgementIn(Body):
+    verdict: VerdictCode
+    comment: StrictStr = Text
+    expected_version: StrictInt | None = Version
+
+
+class ConditionIn(Body):
+    text: StrictStr = Field(min_length=1, max_length=2_000)
+    items: list[StrictInt] = Field(min_length=1, max_length=100)
+    due_on: date
+
+
+class DecisionIn(Body):
+    outcome: OutcomeCode
+    comment: StrictStr = RequiredText
+    conditions: list[ConditionIn] = Field(default_factory=list, max_length=50)
+    next_review_on: date | None = Field(default=None, description="Default: the decision date one year later.")
+    expected_version: StrictInt | None = Version
+
+
+class ReviewCycleIn(Body):
+    reason: Literal["annual", "item_changed", "advisory"]
+    items: list[StrictInt] = Field(default_factory=list, max_length=200, description="Ignored for annual: all items.")
+    note: StrictStr = Field(default="", max_length=2_000)
+    expected_version: StrictInt | None = Version
+
+
+class CommentIn(Body):
+    comment: StrictStr = Text
+    expected_version: StrictInt | None = Version
+
+
+class ReasonIn(Body):
+    reason: StrictStr = RequiredText
+    expected_version: StrictInt | None = Version
+
+
+class CustomItemAddIn(CustomItemIn):
+    expected_version: StrictInt | None = Version
+
+
+class AsOfQuery(BaseModel):
+    as_of: StrictStr | None = Field(default=None, description="ISO 8601 instant with offset, e.g. 2026-04-01T09:00:00+09:00")
+
+
+class PageQuery(BaseModel):
+    limit: int | None = Field(default=None, ge=1, le=200)
+    after: StrictStr | None = Field(default=None, max_length=100, description="Cursor from the previous page's Link header.")
+
+
+# ---------------------------------------------------------------- engagements: responses
+
+
+class OrgRef(BaseModel):
+    id: str
+    name: str
+
+
+class ActorRef(BaseModel):
+    id: str
+    name: str
+    org: str
+    org_id: str | None = None
+
+
+class CycleOut(BaseModel):
+    number: int
+    reason: ReasonCode
+    items: list[int]
+
+
+class AnswerOut(BaseModel):
+    status: AnswerStatusCode
+    current_state: str
+    issues: str
+    plan: str
+    remarks: str
+    by: ActorRef
+    at: datetime | None
+    cycle: int
+
+
+class JudgementOut(BaseModel):
+    verdict: VerdictCode
+    comment: str
+    by: ActorRef
+    at: datetime | None
+    cycle: int
+
+
+class DroppedOut(BaseModel):
+    reason: str
+
+
+class ItemOut(BaseModel):
+    number: int
+    objective: str
+    party: PartyCode
+    category: str
+    custom: StrictBool
+    dropped: DroppedOut | None
+    in_cycle: bool
+    answer: AnswerOut | None
+    judgement: JudgementOut | None
+    open_questions: int
+
+
+class FulfilmentOut(BaseModel):
+    by: ActorRef
+    at: datetime | None
+    comment: str
+
+
+class ConditionOut(BaseModel):
+    id: str
+    text: str
+    items: list[int]
+    due_on: date
+    fulfilled: FulfilmentOut | None
+
+
+class DecisionOut(BaseModel):
+    outcome: OutcomeCode
+    comment: str
+    conditions: list[ConditionOut]
+    decided_on: date
+    by: ActorRef
+    at: datetime | None
+
+
+class PostOut(BaseModel):
+    by: ActorRef
+    at: datetime | None
+    text: str
+
+
+class QuestionOut(BaseModel):
+    id: str
+    item: int
+    cycle: int
+    open: bool
+    posts: list[PostOut]
+
+
+class AdvisoryNoticeOut(BaseModel):
+    id: str
+    title: str
+    items: list[int]
+    respond_by: str | None
+    acknowledgement: PostOut | None
+
+
+class EngagementOut(BaseModel):
+    id: str
+    title: str
+    bank: OrgRef
+    connector: OrgRef
+    edition: str
+    state: StateCode
+    cycle: CycleOut
+    version: int
+    next_review_on: date | None
+    items: list[ItemOut]
+    decision: DecisionOut | None
+    conditions: list[ConditionOut]
+    questions: list[QuestionOut]
+    advisories: list[AdvisoryNoticeOut]
+
+
+class CycleSummary(BaseModel):
+    number: int
+    reason: ReasonCode
+
+
+class EngagementSummary(BaseModel):
+    id: str
+    title: str
+    bank: OrgRef
+    connector: OrgRef
+    state: StateCode
+    cycle: CycleSummary
+    version: int
+    next_review_on: date | None
+    items_total: int
+    answered: int
+    judged: int
+    unsatisfied: int
+    open_questions: int
+    last_activity: datetime
+
+
+class EngagementList(RootModel[list[EngagementSummary]]):
+    pass
+
+
+class QuestionCreated(BaseModel):
+    question_id: str
+    version: int
+
+
+class TimelineActor(BaseModel):
+    id: str
+    name: str
+    org: str
+
+
+class TimelineEntry(BaseModel):
+    position: int
+    at: datetime
+    actor: TimelineActor
+    type: str
+    item: int | None
+    text: str
+    cycle: int
+    version: int
+
+
+class Timeline(RootModel[list[TimelineEntry]]):
+    pass
+
+
+class InboxEntry(BaseModel):
+    kind: Literal[
+        "answers_due",
+        "question_to_answer",
+        "reply_to_review",
+        "to_judge",
+        "decision_due",
+        "review_due",
+        "advisory_to_acknowledge",
+    ]
+    engagement_id: str
+    title: str
+    item: int | None
+    ref: str | None
+    text: str
+    since: str
+    age_days: int
+
+
+class Inbox(RootModel[list[InboxEntry]]):
+    pass
+
+
+class DiffSide(BaseModel):
+    answer: dict | None
+    verdict: VerdictCode | None
+
+
+class DiffEntry(BaseModel):
+    number: int
+    objective: str
+    before: DiffSide
+    after: DiffSide
+    answer_changed: bool
+    verdict_changed: bool
+
+
+class CycleDiff(RootModel[list[DiffEntry]]):
+    pass

@@ -1,0 +1,79 @@
+"""Errors map to HTTP here, once, for the API (the contract's JSON shape) and the pages."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from ..api.errors import MalformedRequest, RequestValidationFailed
+from ..catalogue import CatalogueError
+from ..domain.errors import DomainError
+from ..messages import error_message
+
+log = logging.getLogger(__name__)
+
+STATUS_OF_KIND = {"invalid": 422, "unauthenticated": 401, "forbidden": 403, "not_found": 404, "conflict": 409}
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "too_many_requests",
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(status: int, code: str, message: str, **details: Any) -> tuple[Response | str, int]:
+    if wants_json():
+        error = {"code": code, "message": message}
+        error.update({key: value for key, value in details.items() if value is not None})
+        return jsonify({"error": error}), status
+    return render_template("error.html", status=status, code=code, message=message), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):
+        status = STATUS_OF_KIND[error.kind]
+        context = error.context
+        return error_response(
+            status,
+            error.code,
+            error_message(error),
+            field=context.get("field"),
+            items=context.get("items"),
+            current_version=context.get("current_version"),
+        )
+
+    @app.errorhandler(RequestValidationFailed)
+    def invalid_request(error: RequestValidationFailed):
+        fields = ", ".join(".".join(e["loc"]) for e in error.errors) or "body"
+        return error_response(422, "validation_error", f"入力内容に誤りがあります: {fields}", errors=error.errors)
+
+    @app.errorhandler(MalformedRequest)
+    def malformed(error: MalformedRequest):
+        return error_response(400, error.code, str(error))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        status = error.code or 500
+        return error_response(status, HTTP_CODES.get(status, "http_error"), error.description or error.name)
+
+    @app.errorhandler(CatalogueError)
+    def catalogue_error(error: CatalogueError):
+        log.error("catalogue error: %s", error)
+        return error_response(500, "catalogue_error", "チェックリストの版が壊れています。管理者に連絡してください。")
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(500, "internal_error", "内部エラーが発生しました。時間をおいて再度お試しください。")
