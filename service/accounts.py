@@ -64,9 +64,9 @@ class User(Base):
 class Accounts:
     """Use cases on organisations and users."""
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, sessions: sessionmaker[Session], hasher: PasswordHasher | None = None) -> None:
         self.sessions = sessions
-        self.hasher = PasswordHasher()
+        self.hasher = hasher or PasswordHasher()
 
     def add_org(self, name: str, kind: str) -> str:
         name = (name or "").strip()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from argon2 import PasswordHasher
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -56,7 +57,9 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock = utc_now) -> Co
     settings = settings or Settings.from_env()
     engine = make_engine(settings)
     sessions = sessionmaker(engine, expire_on_commit=False)
-    accounts = Accounts(sessions)
+    accounts = Accounts(
+        sessions, PasswordHasher(time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib)
+    )
     editions = Editions(sessions)
     reviews = ReviewApplication(
         eventsourcing_env(settings),

@@ -25,6 +25,8 @@ class Settings:
     database_schema: str | None = None  # PostgreSQL only: isolates test runs and tenants
     aggregate_cache_size: int = 1000
     project_synchronously: bool = True  # read-your-writes in the process that wrote
+    argon2_time_cost: int = 3  # argon2id RFC 9106 "second recommended" profile
+    argon2_memory_kib: int = 65536
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -49,6 +51,8 @@ class Settings:
             database_schema=schema,
             aggregate_cache_size=int(env.get("AGGREGATE_CACHE_MAXSIZE") or 1000),
             project_synchronously=(env.get("PROJECT_SYNCHRONOUSLY") or "1").lower() not in ("0", "false", "no"),
+            argon2_time_cost=int(env.get("ARGON2_TIME_COST") or 3),
+            argon2_memory_kib=int(env.get("ARGON2_MEMORY_KIB") or 65536),
         )
 
     @property

@@ -18,6 +18,8 @@ import pytest
 from service.bootstrap import Container, bootstrap
 from service.config import Settings
 
+FAST_HASHING = {"argon2_time_cost": 1, "argon2_memory_kib": 1024}  # tests only: production keeps the defaults
+FAST_HASHING_ENV = {"ARGON2_TIME_COST": "1", "ARGON2_MEMORY_KIB": "1024"}
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 STORES = ("sqlite", "postgres")
 
@@ -41,17 +43,23 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     blobs = tmp_path / "blobs"
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'app.db'}"
-        settings = Settings(database_url=url, secret_key="test-secret", blob_dir=blobs)
-        yield Store("sqlite", settings, {"DATABASE_URL": url, "SECRET_KEY": "test-secret", "BLOB_DIR": str(blobs)})
+        settings = Settings(database_url=url, secret_key="test-secret", blob_dir=blobs, **FAST_HASHING)
+        env = {"DATABASE_URL": url, "SECRET_KEY": "test-secret", "BLOB_DIR": str(blobs), **FAST_HASHING_ENV}
+        yield Store("sqlite", settings, env)
         return
     schema = f"t_{uuid.uuid4().hex[:16]}"
-    settings = Settings(database_url=POSTGRES_URL, secret_key="test-secret", blob_dir=blobs, database_schema=schema)
+    settings = Settings(
+        database_url=POSTGRES_URL, secret_key="test-secret", blob_dir=blobs, database_schema=schema, **FAST_HASHING
+    )
+    env = {
+        "DATABASE_URL": POSTGRES_URL,
+        "DATABASE_SCHEMA": schema,
+        "SECRET_KEY": "test-secret",
+        "BLOB_DIR": str(blobs),
+        **FAST_HASHING_ENV,
+    }
     try:
-        yield Store(
-            "postgres",
-            settings,
-            {"DATABASE_URL": POSTGRES_URL, "DATABASE_SCHEMA": schema, "SECRET_KEY": "test-secret", "BLOB_DIR": str(blobs)},
-        )
+        yield Store("postgres", settings, env)
     finally:
         _drop_schema(schema)
 

@@ -521,6 +521,7 @@ class Engagement(Aggregate):
 
     def post_reply(self, actor: Actor, question_id: str, text: str) -> None:
         self._require_role(actor, Role.REVIEWER, Role.CONNECTOR)
+        self.question(question_id)
         self._require_state(*OPEN_STATES)
         question = self._require_open_question(question_id)
         self._reply_posted(
@@ -540,6 +541,7 @@ class Engagement(Aggregate):
 
     def close_question(self, actor: Actor, question_id: str) -> None:
         self._require_role(actor, Role.REVIEWER)
+        self.question(question_id)
         self._require_state(*OPEN_STATES)
         question = self._require_open_question(question_id)
         self._question_closed(actor=actor.as_record(), question_id=question_id, number=question["item"])
