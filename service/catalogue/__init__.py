@@ -217,42 +217,17 @@ def _item(at: _Checker, number: int, row: Mapping[str, Any], categories: tuple[C
     objective = at.text(row["objective"], "objective")
     explanation = at.text(row["explanation"], "explanation")
 
-    methods = []
-    for index, method in enumerate(at.sequence(row["methods"], "methods", allow_empty=False), start=1):
-        field = f"methods[{index}]"
-        if not isinstance(method, dict):
-            raise at.fail(f"field {field!r} must be a mapping, got {type(method).__name__}")
-        for key in method:
-            if key not in _METHOD_KEYS:
-                raise at.fail(f"unknown field '{field}.{key}'")
-        for key in _METHOD_KEYS:
-            if key not in method:
-                raise at.fail(f"field '{field}.{key}' is missing")
-        methods.append(
-            Method(group=at.text(method["group"], f"{field}.group"), text=at.text(method["text"], f"{field}.text"))
-        )
-
+    methods = [
+        Method(**_texts(at, entry, _METHOD_KEYS, f"methods[{index}]"))
+        for index, entry in enumerate(at.sequence(row["methods"], "methods", allow_empty=False), start=1)
+    ]
     notes = tuple(
         at.text(note, f"notes[{index}]") for index, note in enumerate(at.sequence(row["notes"], "notes"), start=1)
     )
-
-    references = []
-    for index, reference in enumerate(at.sequence(row["references"], "references"), start=1):
-        field = f"references[{index}]"
-        if not isinstance(reference, dict):
-            raise at.fail(f"field {field!r} must be a mapping, got {type(reference).__name__}")
-        for key in reference:
-            if key not in _REFERENCE_KEYS:
-                raise at.fail(f"unknown field '{field}.{key}'")
-        for key in _REFERENCE_KEYS:
-            if key not in reference:
-                raise at.fail(f"field '{field}.{key}' is missing")
-        references.append(
-            Reference(
-                source=at.text(reference["source"], f"{field}.source"),
-                location=at.text(reference["location"], f"{field}.location"),
-            )
-        )
+    references = [
+        Reference(**_texts(at, entry, _REFERENCE_KEYS, f"references[{index}]"))
+        for index, entry in enumerate(at.sequence(row["references"], "references"), start=1)
+    ]
 
     return CheckItem(
         number=number,
@@ -265,6 +240,19 @@ def _item(at: _Checker, number: int, row: Mapping[str, Any], categories: tuple[C
         notes=notes,
         references=tuple(references),
     )
+
+
+def _texts(at: _Checker, value: Any, keys: tuple[str, ...], field: str) -> dict[str, str]:
+    """A nested mapping of exactly ``keys``, each a non-empty text (a method or a reference)."""
+    if not isinstance(value, dict):
+        raise at.fail(f"field {field!r} must be a mapping, got {type(value).__name__}")
+    for key in value:
+        if key not in keys:
+            raise at.fail(f"unknown field '{field}.{key}'")
+    for key in keys:
+        if key not in value:
+            raise at.fail(f"field '{field}.{key}' is missing")
+    return {key: at.text(value[key], f"{field}.{key}") for key in keys}
 
 
 def _glossary(check: _Checker, value: Any) -> tuple[GlossaryTerm, ...]:
