@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from .domain.actors import Actor
 from .domain.codes import OrgKind, Role
-from .domain.errors import DuplicateEmail, Invalid, OrgNotFound
+from .domain.errors import DuplicateEmail, Invalid, NotFound, OrgNotFound
 from .storage import Base
 
 MIN_PASSWORD = 12
@@ -140,6 +140,24 @@ class Accounts:
     def _actor(session: Session, user: User) -> Actor:
         org = session.get(Org, user.org_id)
         return Actor(id=user.id, name=user.name, org_id=org.id, org_name=org.name, role=Role(user.role))
+
+    def users(self) -> list[User]:
+        with self.sessions() as session:
+            users = list(session.scalars(select(User).order_by(User.org_id, User.name)))
+            for user in users:
+                session.expunge(user)
+            return users
+
+    def set_active(self, user_id: str, active: bool) -> None:
+        with self.sessions.begin() as session:
+            user = session.get(User, user_id)
+            if user is None:
+                raise NotFound(f"user {user_id} does not exist")
+            user.active = active
+
+    def email_of(self, user_id: str) -> str:
+        with self.sessions() as session:
+            return session.scalar(select(User.email).where(User.id == user_id)) or ""
 
     def org(self, org_id: str) -> Org:
         with self.sessions() as session:

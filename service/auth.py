@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from .accounts import Accounts, User, normalise_email
 from .domain.actors import Actor
-from .domain.errors import AccountLocked, InvalidCredentials, InvalidToken, TotpRequired
+from .domain.errors import AccountLocked, Invalid, InvalidCredentials, InvalidToken, TotpRequired
 from .storage import Base
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,20 @@ class LoginFailures(Base):
     email: Mapped[str] = mapped_column(String(254), primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class LoginEvent(Base):
+    """Every login attempt, for the user's own login history and the auditors."""
+
+    __tablename__ = "login_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    user_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    client: Mapped[str] = mapped_column(String(64), default="")
+    channel: Mapped[str] = mapped_column(String(10), default="web")  # web | api
+    outcome: Mapped[str] = mapped_column(String(20))  # success | failure | locked | totp_required
 
 
 class ApiToken(Base):
@@ -73,30 +87,54 @@ class Authenticator:
 
     # ------------------------------------------------------------------ login
 
-    def login(self, email: str, password: str, totp: str | None = None) -> Actor:
-        """Check credentials (and TOTP when enrolled); lock after repeated failures."""
+    def login(
+        self, email: str, password: str, totp: str | None = None, *, client: str = "", channel: str = "web"
+    ) -> Actor:
+        """Check credentials (and TOTP when enrolled); lock after repeated failures.
+        Every attempt is recorded in the login history."""
         key = normalise_email(email, strict=False)
         now = self.clock()
         with self.sessions.begin() as session:
             failures = session.get(LoginFailures, key)
             if failures and failures.locked_until and as_utc(failures.locked_until) > now:
-                log.warning("login refused: account locked", extra={"email": key})
-                raise AccountLocked("too many failed logins; try again later", retry_at=as_utc(failures.locked_until).isoformat())
+                log.warning("login refused: account locked")
+                self._record(key, None, now, client, channel, "locked")
+                raise AccountLocked("too many failed logins; try again later")
         actor = self.accounts.authenticate(key, password)
         if actor is not None:
             secret = self._totp_secret(actor.id)
             if secret and not totp:
+                self._record(key, actor.id, now, client, channel, "totp_required")
                 raise TotpRequired("this account needs its one-time code (totp)")
             if secret and not self._totp_ok(secret, totp or ""):
                 actor = None
         if actor is None:
             self._count_failure(key, now)
+            self._record(key, None, now, client, channel, "failure")
             raise InvalidCredentials("e-mail address, password or one-time code is wrong")
         with self.sessions.begin() as session:
             failures = session.get(LoginFailures, key)
             if failures:
                 session.delete(failures)
+        self._record(key, actor.id, now, client, channel, "success")
         return actor
+
+    def _record(self, email: str, user_id: str | None, at: datetime, client: str, channel: str, outcome: str) -> None:
+        with self.sessions.begin() as session:
+            session.add(LoginEvent(email=email, user_id=user_id, at=at, client=client[:64], channel=channel, outcome=outcome))
+
+    def login_history(self, actor: Actor, limit: int = 20) -> list[LoginEvent]:
+        """The user's own recent login attempts (by address, so failures show too)."""
+        email = self.accounts.email_of(actor.id)
+        with self.sessions() as session:
+            events = list(
+                session.scalars(
+                    select(LoginEvent).where(LoginEvent.email == email).order_by(LoginEvent.id.desc()).limit(limit)
+                )
+            )
+            for event in events:
+                session.expunge(event)
+            return events
 
     def _count_failure(self, key: str, now: datetime) -> None:
         with self.sessions.begin() as session:
@@ -110,6 +148,9 @@ class Authenticator:
             session.add(failures)
 
     # ------------------------------------------------------------------ TOTP
+
+    def has_totp(self, actor: Actor) -> bool:
+        return self._totp_secret(actor.id) is not None
 
     def _totp_secret(self, user_id: str) -> str | None:
         with self.sessions() as session:
@@ -125,7 +166,7 @@ class Authenticator:
 
     def confirm_totp(self, actor: Actor, secret: str, code: str) -> None:
         if not self._totp_ok(secret, code):
-            raise InvalidCredentials("the one-time code does not match")
+            raise Invalid("the one-time code does not match", field="code")
         with self.sessions.begin() as session:
             session.get(User, actor.id).totp_secret = secret
 

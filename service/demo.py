@@ -88,7 +88,7 @@ def _answer_all(container: Container, cast: Cast, engagement: Engagement, connec
         else:
             answer = dict(
                 status="implemented",
-                current_state=f"「{objective}」ため、社内規程を定めて年1回見直し、責任者が運用状況を確認している。",
+                current_state=f"「{objective}」について、社内規程を定めて年1回見直し、責任者が運用状況を確認している。",
             )
         engagement = reviews.save_answer(actor, engagement.id, number, **answer)
     return engagement

@@ -123,6 +123,27 @@ class Views:
                 row[key] = int(found.get(key) or 0)
         return rows
 
+    def state_counts(self, actor: Actor) -> dict[str, int]:
+        """How many visible engagements are in each state (the board's summary chart)."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(board.c.state, func.count()).where(visibility(actor)).group_by(board.c.state)
+            ).all()
+        return {state: count for state, count in rows}
+
+    def connectors(self, actor: Actor) -> list[tuple[str, str]]:
+        """(id, name) of the connectors on the visible board, for filters."""
+        with self.engine.connect() as connection:
+            return [
+                (row.connector_id, row.connector_name)
+                for row in connection.execute(
+                    select(board.c.connector_id, board.c.connector_name)
+                    .where(visibility(actor))
+                    .distinct()
+                    .order_by(board.c.connector_name)
+                )
+            ]
+
     def board_row(self, actor: Actor, engagement_id: str) -> dict[str, Any]:
         with self.engine.connect() as connection:
             row = connection.execute(

@@ -96,7 +96,7 @@ def issue_token():
     """Exchange e-mail and password (+ totp when enrolled) for a bearer token valid ≤ 1 hour."""
     data = body()
     auth = container().authenticator
-    actor = auth.login(data.email, data.password, data.totp)
+    actor = auth.login(data.email, data.password, data.totp, client=request.remote_addr or "", channel="api")
     issued = auth.issue_token(actor)
     return jsonify({"token": issued.token, "expires_at": issued.expires_at.isoformat()})
 

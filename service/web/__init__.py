@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from datetime import timedelta
+
+from flask import Flask, request
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
 
 from ..bootstrap import Container, bootstrap
 
@@ -10,31 +14,46 @@ MAX_CONTENT_LENGTH = 6 * 1024 * 1024  # a 5 MB upload plus its multipart envelop
 
 
 def create_app(container: Container | None = None) -> Flask:
-    from ..api import init_api
+    from ..api import api, init_api
     from ..api.errors import check_json_body
+    from . import admin, auth, catalogue, dashboard, engagements
     from .errors import register_error_handlers
+    from .filters import register_filters
+    from .security import add_security_headers
+    from .session import load_session_user
 
     container = container or bootstrap()
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=container.settings.secret_key,
         MAX_CONTENT_LENGTH=MAX_CONTENT_LENGTH,
-        JSON_SORT_KEYS=False,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=container.settings.secure_cookies,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        REMEMBER_COOKIE_DURATION=timedelta(0),
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
     )
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     app.extensions["container"] = container
-    app.before_request(_api_checks(check_json_body))
-    init_api(app)
-    register_error_handlers(app)
-    return app
 
+    csrf = CSRFProtect(app)
+    csrf.exempt(api)  # the API authenticates with bearer tokens, never with the cookie
+    login_manager = LoginManager(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "ログインしてください。"
+    login_manager.user_loader(load_session_user)
 
-def _api_checks(check):
-    from flask import request
-
-    def run():
+    @app.before_request
+    def api_body_checks() -> None:
         if request.path.startswith("/api/"):
-            check()
+            check_json_body()
 
-    return run
+    init_api(app)
+    for blueprint in (auth.bp, dashboard.bp, engagements.bp, catalogue.bp, admin.bp):
+        app.register_blueprint(blueprint)
+    register_filters(app, container.settings.timezone)
+    register_error_handlers(app)
+    app.after_request(add_security_headers)
+    return app

@@ -1,0 +1,417 @@
+"""Engagement pages: opening (tailoring), the item-by-item review page, the timeline
+with its as-of picker, and the cycle-to-cycle diff. Every form posts to one use case."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Callable
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
+
+from ..domain.checklist import Party
+from ..domain.codes import AnswerStatus, CycleReason, Outcome, Role, State, Verdict
+from ..domain.engagement import BEFORE_DECISION, OPEN_STATES, SIDE_PARTIES, Engagement
+from ..domain.errors import DomainError, Invalid
+from ..messages import error_message
+from .access import container, roles_required
+from .forms import OpenEngagementForm, choices
+from .session import current_actor
+
+bp = Blueprint("engagements", __name__, url_prefix="/engagements")
+READERS = (Role.REVIEWER, Role.CONNECTOR, Role.AUDITOR)
+MAX_CUSTOM_ROWS = 5
+MAX_CONDITION_ROWS = 3
+
+
+# ---------------------------------------------------------------- opening
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(Role.REVIEWER)
+def new():
+    c = container()
+    form = OpenEngagementForm()
+    form.connector_org_id.choices = choices(
+        [("", "選択してください")] + [(org.id, org.name) for org in c.accounts.orgs() if org.kind == "connector"]
+    )
+    edition = c.editions.current()
+    errors: dict[str, str] = {}
+    if request.method == "POST" and form.validate_on_submit():
+        dropped = [
+            {"number": item.number, "reason": request.form.get(f"reason-{item.number}", "")}
+            for item in edition.items
+            if request.form.get(f"drop-{item.number}")
+        ]
+        custom = [
+            {"objective": request.form.get(f"custom-objective-{i}", "").strip(), "party": request.form.get(f"custom-party-{i}")}
+            for i in range(MAX_CUSTOM_ROWS)
+            if request.form.get(f"custom-objective-{i}", "").strip()
+        ]
+        try:
+            engagement = c.reviews.open_engagement(
+                current_actor(),
+                connector_org_id=form.connector_org_id.data,
+                title=form.title.data,
+                dropped_items=dropped,
+                custom_items=custom,
+            )
+        except Invalid as error:
+            errors[_field_key(error)] = error_message(error)
+        else:
+            flash("審査案件を作成しました。API接続先の回答を待ちます。")
+            return redirect(url_for(".show", engagement_id=engagement.id), 303)
+    status = 422 if request.method == "POST" else 200
+    return (
+        render_template(
+            "engagement_new.html",
+            form=form,
+            edition=edition,
+            errors=errors,
+            values=request.form,
+            custom_rows=range(MAX_CUSTOM_ROWS),
+            parties=list(Party),
+        ),
+        status,
+    )
+
+
+def _field_key(error: DomainError) -> str:
+    """``dropped_items[3].reason`` → ``dropped_items``: where to show the message."""
+    return str(error.context.get("field") or "form").split("[")[0].split(".")[0]
+
+
+# ---------------------------------------------------------------- the review page
+
+
+@bp.get("/<engagement_id>")
+@roles_required(*READERS)
+def show(engagement_id: str):
+    as_of = _as_of(request.args.get("as_of"))
+    return _render(engagement_id, as_of=as_of)
+
+
+def _as_of(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    zone = container().settings.timezone
+    try:
+        instant = datetime.fromisoformat(value)
+    except ValueError:
+        raise Invalid("日時の形式が正しくありません（例: 2026-04-01T09:00）。", field="as_of") from None
+    return instant if instant.tzinfo else instant.replace(tzinfo=zone)
+
+
+def _render(
+    engagement_id: str,
+    *,
+    as_of: datetime | None = None,
+    errors: dict[str, dict[str, str]] | None = None,
+    values: dict[str, MultiDict] | None = None,
+    status: int = 200,
+):
+    c = container()
+    actor = current_actor()
+    engagement = c.reviews.engagement(actor, engagement_id, as_of=as_of)
+    edition = c.editions.get(engagement.edition)
+    catalogue = {item.number: item for item in edition.items}
+    read_only = as_of is not None or actor.role is Role.AUDITOR
+    items = [_item_view(engagement, item, catalogue.get(item["number"]), actor, read_only) for item in engagement.items]
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for view in items:
+        groups.setdefault(view["category"], []).append(view)
+    unjudged = engagement.unjudged()
+    return (
+        render_template(
+            "engagement.html",
+            e=engagement,
+            groups=groups,
+            items=items,
+            as_of=as_of,
+            read_only=read_only,
+            actor=actor,
+            errors=errors or {},
+            values=values or {},
+            statuses=list(AnswerStatus),
+            verdicts=list(Verdict),
+            outcomes=list(Outcome),
+            reasons=[r for r in CycleReason if r is not CycleReason.INITIAL],
+            can_submit=not read_only and actor.role is Role.CONNECTOR and engagement.state == State.DRAFT.value,
+            missing=engagement.missing_answers() if engagement.state == State.DRAFT.value else [],
+            can_decide=not read_only and actor.role is Role.REVIEWER and engagement.state in _values(OPEN_STATES),
+            unjudged=unjudged,
+            open_questions=engagement.open_questions(),
+            can_start_cycle=not read_only and actor.role is Role.REVIEWER and engagement.state == State.MONITORING.value,
+            can_withdraw=not read_only and actor.role in (Role.REVIEWER, Role.CONNECTOR) and engagement.state != State.WITHDRAWN.value,
+            condition_rows=range(MAX_CONDITION_ROWS),
+            counts=_verdict_counts(engagement),
+        ),
+        status,
+    )
+
+
+def _values(states: tuple[State, ...]) -> set[str]:
+    return {state.value for state in states}
+
+
+def _item_view(engagement: Engagement, item: dict[str, Any], catalogue_item: Any, actor: Any, read_only: bool) -> dict[str, Any]:
+    number = item["number"]
+    active = item["dropped"] is None
+    in_cycle = number in engagement.cycle["items"]
+    own_party = item["party"] in SIDE_PARTIES.get(actor.role, ())
+    if actor.role is Role.CONNECTOR:
+        may_answer = own_party and active and engagement.connector_holds_pen(number)
+    else:
+        may_answer = own_party and active and in_cycle and engagement.state in _values(BEFORE_DECISION)
+    reviewing = actor.role is Role.REVIEWER and active and in_cycle and engagement.state in _values(OPEN_STATES)
+    return {
+        **item,
+        "category": item["category"],
+        "catalogue": catalogue_item,
+        "in_cycle": in_cycle,
+        "questions": [q for q in engagement.questions if q["item"] == number],
+        "may_answer": not read_only and may_answer,
+        "may_judge": not read_only and reviewing,
+        "may_ask": not read_only and reviewing,
+        "may_reply": not read_only and actor.role in (Role.REVIEWER, Role.CONNECTOR) and engagement.state in _values(OPEN_STATES),
+        "may_close": not read_only and actor.role is Role.REVIEWER and engagement.state in _values(OPEN_STATES),
+    }
+
+
+def _verdict_counts(engagement: Engagement) -> dict[str, int]:
+    counts = {verdict.value: 0 for verdict in Verdict} | {"none": 0}
+    for number in engagement.active_numbers():
+        judgement = engagement.item(number)["judgement"]
+        counts[judgement["verdict"] if judgement else "none"] += 1
+    return counts
+
+
+# ---------------------------------------------------------------- actions
+
+
+def _act(engagement_id: str, form_key: str, command: Callable[[int | None], Any], done: str, anchor: str = ""):
+    """Run one use case from a form. Invalid input re-renders the page with the
+    messages next to the fields and what was typed; a conflict re-renders with
+    the message on top (nothing the user typed is lost)."""
+    expected = _int(request.form.get("expected_version"))
+    try:
+        command(expected)
+    except Invalid as error:
+        field = str(error.context.get("field") or "form").split(".")[-1].split("[")[0]
+        return _render(
+            engagement_id,
+            errors={form_key: {field: error_message(error)}},
+            values={form_key: request.form},
+            status=422,
+        )
+    except DomainError as error:
+        if error.kind == "not_found" and error.code == "engagement_not_found":
+            raise
+        flash(error_message(error), "error")
+        status = {"forbidden": 403, "conflict": 409, "not_found": 404, "unauthenticated": 401}[error.kind]
+        return _render(engagement_id, values={form_key: request.form}, errors={form_key: {}}, status=status)
+    flash(done)
+    return redirect(url_for(".show", engagement_id=engagement_id, _anchor=anchor), 303)
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+@bp.post("/<engagement_id>/items/<int:number>/answer")
+@roles_required(Role.CONNECTOR, Role.REVIEWER)
+def save_answer(engagement_id: str, number: int):
+    form = request.form
+    return _act(
+        engagement_id,
+        f"answer-{number}",
+        lambda expected: container().reviews.save_answer(
+            current_actor(),
+            engagement_id,
+            number,
+            status=form.get("status"),
+            current_state=form.get("current_state", ""),
+            issues=form.get("issues", ""),
+            plan=form.get("plan", ""),
+            remarks=form.get("remarks", ""),
+            expected_version=expected,
+        ),
+        f"通番{number}の回答を保存しました。",
+        f"item-{number}",
+    )
+
+
+@bp.post("/<engagement_id>/submit")
+@roles_required(Role.CONNECTOR)
+def submit(engagement_id: str):
+    return _act(
+        engagement_id,
+        "submit",
+        lambda expected: container().reviews.submit(current_actor(), engagement_id, expected_version=expected),
+        "回答を提出しました。金融機関の審査を待ちます。",
+    )
+
+
+@bp.post("/<engagement_id>/items/<int:number>/questions")
+@roles_required(Role.REVIEWER)
+def ask(engagement_id: str, number: int):
+    return _act(
+        engagement_id,
+        f"ask-{number}",
+        lambda expected: container().reviews.ask_question(
+            current_actor(), engagement_id, number, request.form.get("text", ""), expected_version=expected
+        ),
+        f"通番{number}に質問しました。",
+        f"item-{number}",
+    )
+
+
+@bp.post("/<engagement_id>/questions/<question_id>/replies")
+@roles_required(Role.REVIEWER, Role.CONNECTOR)
+def reply(engagement_id: str, question_id: str):
+    return _act(
+        engagement_id,
+        f"reply-{question_id}",
+        lambda expected: container().reviews.post_reply(
+            current_actor(), engagement_id, question_id, request.form.get("text", ""), expected_version=expected
+        ),
+        "返信しました。",
+        f"question-{question_id}",
+    )
+
+
+@bp.post("/<engagement_id>/questions/<question_id>/close")
+@roles_required(Role.REVIEWER)
+def close(engagement_id: str, question_id: str):
+    return _act(
+        engagement_id,
+        f"reply-{question_id}",
+        lambda expected: container().reviews.close_question(
+            current_actor(), engagement_id, question_id, expected_version=expected
+        ),
+        "質問を完了しました。",
+        f"question-{question_id}",
+    )
+
+
+@bp.post("/<engagement_id>/items/<int:number>/judgement")
+@roles_required(Role.REVIEWER)
+def judge(engagement_id: str, number: int):
+    return _act(
+        engagement_id,
+        f"judge-{number}",
+        lambda expected: container().reviews.judge_item(
+            current_actor(),
+            engagement_id,
+            number,
+            verdict=request.form.get("verdict"),
+            comment=request.form.get("comment", ""),
+            expected_version=expected,
+        ),
+        f"通番{number}を判定しました。",
+        f"item-{number}",
+    )
+
+
+@bp.post("/<engagement_id>/decision")
+@roles_required(Role.REVIEWER)
+def decide(engagement_id: str):
+    form = request.form
+
+    def command(expected: int | None) -> Any:
+        conditions = []
+        for i in range(MAX_CONDITION_ROWS):
+            text = form.get(f"condition-text-{i}", "").strip()
+            if not text:
+                continue
+            numbers = [part.strip() for part in form.get(f"condition-items-{i}", "").replace("、", ",").split(",")]
+            try:
+                items = [int(part) for part in numbers if part]
+            except ValueError:
+                raise Invalid("対象の通番は数字をカンマ区切りで入力してください。", field="items") from None
+            conditions.append({"text": text, "items": items, "due_on": form.get(f"condition-due-{i}", "")})
+        review_on = form.get("next_review_on") or None
+        try:
+            next_review_on = date.fromisoformat(review_on) if review_on else None
+        except ValueError:
+            raise Invalid("次回モニタリング日の形式が正しくありません。", field="next_review_on") from None
+        return container().reviews.decide(
+            current_actor(),
+            engagement_id,
+            outcome=form.get("outcome"),
+            comment=form.get("comment", ""),
+            conditions=conditions,
+            next_review_on=next_review_on,
+            expected_version=expected,
+        )
+
+    return _act(engagement_id, "decision", command, "総合判定を記録しました。", "decision")
+
+
+@bp.post("/<engagement_id>/conditions/<condition_id>/fulfil")
+@roles_required(Role.REVIEWER)
+def fulfil(engagement_id: str, condition_id: str):
+    return _act(
+        engagement_id,
+        f"condition-{condition_id}",
+        lambda expected: container().reviews.fulfil_condition(
+            current_actor(), engagement_id, condition_id, comment=request.form.get("comment", ""), expected_version=expected
+        ),
+        "条件の充足を記録しました。",
+        "decision",
+    )
+
+
+@bp.post("/<engagement_id>/review-cycles")
+@roles_required(Role.REVIEWER)
+def start_cycle(engagement_id: str):
+    def command(expected: int | None) -> Any:
+        try:
+            items = [int(n) for n in request.form.getlist("items")]
+        except ValueError:
+            raise Invalid("対象の通番を選択してください。", field="items") from None
+        return container().reviews.start_review_cycle(
+            current_actor(),
+            engagement_id,
+            reason=request.form.get("reason"),
+            items=items,
+            note=request.form.get("note", ""),
+            expected_version=expected,
+        )
+
+    return _act(engagement_id, "cycle", command, "モニタリングの審査サイクルを開始しました。")
+
+
+@bp.post("/<engagement_id>/withdraw")
+@roles_required(Role.REVIEWER, Role.CONNECTOR)
+def withdraw(engagement_id: str):
+    return _act(
+        engagement_id,
+        "withdraw",
+        lambda expected: container().reviews.withdraw(
+            current_actor(), engagement_id, request.form.get("reason", ""), expected_version=expected
+        ),
+        "案件を取り下げました。",
+    )
+
+
+# ---------------------------------------------------------------- audit views
+
+
+@bp.get("/<engagement_id>/timeline")
+@roles_required(*READERS)
+def timeline(engagement_id: str):
+    c = container()
+    actor = current_actor()
+    engagement = c.reviews.engagement(actor, engagement_id)
+    return render_template("timeline.html", e=engagement, rows=c.views.timeline(actor, engagement_id))
+
+
+@bp.get("/<engagement_id>/diff/<int:cycle>")
+@roles_required(*READERS)
+def diff(engagement_id: str, cycle: int):
+    engagement = container().reviews.engagement(current_actor(), engagement_id)
+    return render_template("diff.html", e=engagement, cycle=cycle, rows=engagement.cycle_diff(cycle))

@@ -1,0 +1,52 @@
+"""WTForms for the simple pages (Japanese messages next to each field)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+REQUIRED = "入力してください。"
+
+
+def choices(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("メールアドレス", validators=[DataRequired(REQUIRED), Length(max=254)])
+    password = PasswordField("パスワード", validators=[DataRequired(REQUIRED), Length(max=1024)])
+    totp = StringField(
+        "ワンタイムコード（登録済みの場合）",
+        validators=[Optional(), Regexp(r"^\d{6}$", message="6桁の数字を入力してください。")],
+    )
+
+
+class TotpConfirmForm(FlaskForm):
+    code = StringField("ワンタイムコード", validators=[DataRequired(REQUIRED), Regexp(r"^\d{6}$", message="6桁の数字を入力してください。")])
+
+
+class OpenEngagementForm(FlaskForm):
+    title = StringField("案件名", validators=[DataRequired(REQUIRED), Length(max=200, message="200文字以内で入力してください。")])
+    connector_org_id = SelectField("API接続先", validators=[DataRequired("API接続先を選択してください。")], choices=[])
+
+
+class OrgForm(FlaskForm):
+    name = StringField("組織名", validators=[DataRequired(REQUIRED), Length(max=200, message="200文字以内で入力してください。")])
+    kind = SelectField("種別", choices=choices([("bank", "金融機関"), ("connector", "API接続先"), ("fisc", "FISC")]))
+
+
+class UserForm(FlaskForm):
+    email = EmailField("メールアドレス", validators=[DataRequired(REQUIRED), Length(max=254)])
+    name = StringField("氏名", validators=[DataRequired(REQUIRED), Length(max=200)])
+    org_id = SelectField("組織", validators=[DataRequired(REQUIRED)], choices=[])
+    role = SelectField("役割", choices=[])
+    password = PasswordField(
+        "初期パスワード（12文字以上）",
+        validators=[DataRequired(REQUIRED), Length(min=12, max=128, message="12文字以上128文字以内で入力してください。")],
+    )
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField("理由", validators=[DataRequired(REQUIRED), Length(max=2000)])
