@@ -18,6 +18,7 @@ from eventsourcing.persistence import IntegrityError
 from .accounts import Accounts
 from .domain.actors import Actor
 from .domain.codes import OrgKind, Role
+from .domain.advisory import Advisory
 from .domain.engagement import Engagement
 from .domain.errors import EngagementNotFound, Invalid, RoleNotAllowed, StaleVersion
 from .editions import Editions
@@ -115,7 +116,7 @@ class ReviewApplication(Application):
                 )
         return engagement
 
-    def _save(self, engagement: Engagement) -> Engagement:
+    def _save(self, engagement: Any) -> Any:
         """Save, turning a lost race into a conflict instead of a lost write,
         then let the read side catch up (read-your-writes)."""
         try:
@@ -270,6 +271,21 @@ class ReviewApplication(Application):
         engagement.start_review_cycle(actor, reason, items, note)
         return self._save(engagement)
 
+    def publish_advisory(
+        self, actor: Actor, *, title: Any, body: Any, items: Any, respond_by: Any, severity: Any = "warning"
+    ) -> Advisory:
+        """The liaison desk publishes an advisory; advisory_fanout records it on the engagements."""
+        advisory = Advisory.publish(
+            actor,
+            title=title,
+            body=body,
+            items=items,
+            respond_by=respond_by,
+            severity=severity,
+            known_items=set(self.editions.current().numbers),
+        )
+        return self._save(advisory)
+
     def notice_advisory(
         self,
         actor: Actor,
@@ -289,6 +305,13 @@ class ReviewApplication(Application):
     ) -> Engagement:
         engagement = self._for_update(actor, engagement_id, expected_version)
         engagement.acknowledge_advisory(actor, advisory_id, text)
+        return self._save(engagement)
+
+    def send_reminder(
+        self, actor: Actor, engagement_id: Any, *, kind: str, ref: str, stage: int, to: str, text: str
+    ) -> Engagement:
+        engagement = self._for_update(actor, engagement_id, None)
+        engagement.send_reminder(actor, kind=kind, ref=ref, stage=stage, to=to, text=text)
         return self._save(engagement)
 
     def withdraw(self, actor: Actor, engagement_id: Any, reason: Any, *, expected_version: Any = None) -> Engagement:

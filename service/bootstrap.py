@@ -13,10 +13,11 @@ from .accounts import Accounts
 from .application import Clock, ReviewApplication, utc_now
 from .auth import Authenticator
 from .config import Settings
+from . import health, mailer  # noqa: F401 - register their tables for init
 from .editions import Editions
 from .projections import ProjectionRunner, all_projections
-from .storage import Base, eventsourcing_env, make_engine
-from .views import Views
+from .storage import Base, eventsourcing_env, make_engine, schema_lock
+from .views import AdvisoryViews, Views
 
 log = logging.getLogger(__name__)
 
@@ -32,12 +33,17 @@ class Container:
     projections: ProjectionRunner
     views: Views
     authenticator: Authenticator
+    advisories: AdvisoryViews
 
     def init(self) -> list[str]:
         """Create the schema (idempotent), load bundled editions not loaded yet and
         bring the read models up to date."""
-        Base.metadata.create_all(self.engine)
-        loaded = self.editions.load_bundled()
+        with schema_lock(self.engine):
+            self.reviews.recorder.create_table()
+            if self.reviews.snapshots is not None:
+                self.reviews.snapshots.recorder.create_table()
+            Base.metadata.create_all(self.engine)
+            loaded = self.editions.load_bundled()
         self.projections.catch_up()
         return loaded
 
@@ -68,11 +74,13 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock = utc_now) -> Co
         timezone=settings.timezone,
         clock=clock,
     )
-    projections = ProjectionRunner(engine, reviews.recorder, reviews.mapper, all_projections())
+    projections = ProjectionRunner(engine, reviews.recorder, reviews.mapper, all_projections(settings.base_url))
     views = Views(engine)
     reviews.timeline_index = views
     authenticator = Authenticator(sessions, accounts, settings.secret_key, clock)
-    container = Container(settings, engine, sessions, accounts, editions, reviews, projections, views, authenticator)
+    container = Container(
+        settings, engine, sessions, accounts, editions, reviews, projections, views, authenticator, AdvisoryViews(engine)
+    )
     if settings.project_synchronously:
         reviews.after_save.append(container.catch_up_quietly)
     return container

@@ -25,6 +25,8 @@ class Settings:
     database_schema: str | None = None  # PostgreSQL only: isolates test runs and tenants
     aggregate_cache_size: int = 1000
     project_synchronously: bool = True  # read-your-writes in the process that wrote
+    base_url: str = "http://127.0.0.1:8000"  # where e-mails link to
+    reminder_business_days: int = 3  # a reminder after N business days, an escalation after 2N
     secure_cookies: bool = False  # set SECURE_COOKIES=1 when served over https
     argon2_time_cost: int = 3  # argon2id RFC 9106 "second recommended" profile
     argon2_memory_kib: int = 65536
@@ -52,6 +54,8 @@ class Settings:
             database_schema=schema,
             aggregate_cache_size=int(env.get("AGGREGATE_CACHE_MAXSIZE") or 1000),
             project_synchronously=(env.get("PROJECT_SYNCHRONOUSLY") or "1").lower() not in ("0", "false", "no"),
+            base_url=env.get("APP_BASE_URL") or "http://127.0.0.1:8000",
+            reminder_business_days=int(env.get("REMINDER_BUSINESS_DAYS") or 3),
             secure_cookies=(env.get("SECURE_COOKIES") or "0").lower() in ("1", "true", "yes"),
             argon2_time_cost=int(env.get("ARGON2_TIME_COST") or 3),
             argon2_memory_kib=int(env.get("ARGON2_MEMORY_KIB") or 65536),

@@ -4,6 +4,8 @@ through SQLAlchemy. ``DATABASE_URL`` picks the store."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
@@ -13,6 +15,7 @@ from sqlalchemy.orm import DeclarativeBase
 from .config import Settings
 
 SQLITE_LOCK_TIMEOUT_SECONDS = 30
+SCHEMA_LOCK_KEY = 0x53434845  # "SCHE"
 
 
 class Base(DeclarativeBase):
@@ -50,9 +53,26 @@ def make_engine(settings: Settings) -> Engine:
     return engine
 
 
+@contextmanager
+def schema_lock(engine: Engine) -> Iterator[None]:
+    """Serialise schema creation across processes (PostgreSQL DDL races otherwise fail
+    with "tuple concurrently updated"); SQLite serialises DDL by itself."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": SCHEMA_LOCK_KEY})
+            connection.commit()
+
+
 def eventsourcing_env(settings: Settings) -> dict[str, str]:
-    """The environment that points eventsourcing's recorder at the same database."""
-    env = {"AGGREGATE_CACHE_MAXSIZE": str(settings.aggregate_cache_size)}
+    """The environment that points eventsourcing's recorder at the same database
+    (its tables are created by ``Container.init`` under the schema lock)."""
+    env = {"AGGREGATE_CACHE_MAXSIZE": str(settings.aggregate_cache_size), "CREATE_TABLE": "no"}
     if settings.is_sqlite:
         path = sqlite_path(settings)
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -7,6 +7,7 @@ reported as missing.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from typing import Any
@@ -16,6 +17,7 @@ from sqlalchemy import Engine, and_, case, func, or_, select
 from .domain.actors import Actor
 from .domain.codes import Role
 from .domain.errors import EngagementNotFound, Invalid
+from .projections.advisories import advisories, notices
 from .projections.board import board
 from .projections.inbox import inbox
 from .projections.item_matrix import item_matrix
@@ -267,3 +269,82 @@ def aware(row: Any) -> dict[str, Any]:
 def review_day(value: str) -> datetime:
     """A review date as the midnight (UTC) that starts it, so inbox entries sort together."""
     return datetime.combine(date.fromisoformat(value), time.min, tzinfo=timezone.utc)
+
+
+class AdvisoryViews:
+    """The advisory list and acknowledgement board, as each role may see it."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def to_fan_out(self) -> list[tuple[dict[str, Any], list[str]]]:
+        """Each advisory with the active engagements, opened before it was published, that lack it."""
+        with self.engine.connect() as connection:
+            result = []
+            for advisory in connection.execute(select(advisories).order_by(advisories.c.published_at)):
+                noticed = select(notices.c.engagement_id).where(notices.c.advisory_id == advisory.advisory_id)
+                engagement_ids = list(
+                    connection.scalars(
+                        select(board.c.engagement_id).where(
+                            board.c.state.not_in(("withdrawn", "decided")),
+                            board.c.opened_at <= advisory.published_at,
+                            board.c.engagement_id.not_in(noticed),
+                        )
+                    )
+                )
+                if engagement_ids:
+                    result.append((aware(advisory), engagement_ids))
+            return result
+
+    def listing(self, actor: Actor) -> list[dict[str, Any]]:
+        """``GET /advisories``: reviewers see their bank's engagements, connectors their own,
+        the liaison desk and admins only counts."""
+        with self.engine.connect() as connection:
+            rows = [aware(row) for row in connection.execute(select(advisories).order_by(advisories.c.published_at.desc()))]
+            query = select(notices)
+            if actor.role in (Role.REVIEWER, Role.AUDITOR):
+                query = query.where(notices.c.bank_id == actor.org_id)
+            elif actor.role is Role.CONNECTOR:
+                query = query.where(notices.c.connector_id == actor.org_id)
+            entries: dict[str, list[dict[str, Any]]] = {}
+            for notice in connection.execute(query):
+                entries.setdefault(notice.advisory_id, []).append(aware(notice))
+        listing = []
+        for row in rows:
+            mine = entries.get(row["advisory_id"], [])
+            shows_entries = actor.role in (Role.REVIEWER, Role.AUDITOR, Role.CONNECTOR)
+            acknowledged = [n for n in mine if n["acknowledged_at"] is not None]
+            pending = [n for n in mine if n["acknowledged_at"] is None]
+            listing.append(
+                {
+                    "id": row["advisory_id"],
+                    "title": row["title"],
+                    "body": row["body"],
+                    "items": json.loads(row["items"]),
+                    "respond_by": row["respond_by"],
+                    "severity": row["severity"],
+                    "published_at": row["published_at"].isoformat(),
+                    "published_by": row["published_by"],
+                    "acknowledgements": [
+                        {
+                            "engagement_id": n["engagement_id"],
+                            "connector": n["connector_name"],
+                            "title": n["title"],
+                            "at": n["acknowledged_at"].isoformat(),
+                            "by": n["acknowledged_by"],
+                            "text": n["text"],
+                        }
+                        for n in acknowledged
+                    ]
+                    if shows_entries
+                    else [],
+                    "pending": [
+                        {"engagement_id": n["engagement_id"], "connector": n["connector_name"], "title": n["title"]}
+                        for n in pending
+                    ]
+                    if shows_entries
+                    else [],
+                    "counts": {"noticed": len(mine), "acknowledged": len(acknowledged), "pending": len(pending)},
+                }
+            )
+        return listing

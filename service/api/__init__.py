@@ -343,6 +343,41 @@ def get_inbox():
     return jsonify([{**entry, "since": entry["since"].isoformat()} for entry in entries])
 
 
+@api.post("/advisories")
+@authenticated(Role.LIAISON)
+@spec.validate(json=s.AdvisoryIn, resp=responses(HTTP_201=s.AdvisoryOut), tags=["advisories"])
+def publish_advisory():
+    """Publish a FISC advisory (注意喚起); advisory_fanout records it on the active engagements."""
+    data = body()
+    c = container()
+    advisory = c.reviews.publish_advisory(
+        g.actor, title=data.title, body=data.body, items=data.items, respond_by=data.respond_by, severity=data.severity
+    )
+    listing = c.advisories.listing(g.actor)
+    return jsonify(next(entry for entry in listing if entry["id"] == str(advisory.id))), 201
+
+
+@api.get("/advisories")
+@authenticated(*EVERYONE)
+@spec.validate(resp=Response(HTTP_200=s.AdvisoryList, **errors(401)), tags=["advisories"])
+def list_advisories():
+    """Advisories with who acknowledged them: reviewers see their bank's engagements,
+    connectors their own, the liaison desk counts only."""
+    return jsonify(container().advisories.listing(g.actor))
+
+
+@api.post("/engagements/<engagement_id>/advisories/<advisory_id>/acknowledge")
+@authenticated(Role.CONNECTOR)
+@spec.validate(json=s.TextIn, resp=responses(HTTP_200=s.EngagementOut), tags=["advisories"])
+def acknowledge_advisory(engagement_id: str, advisory_id: str):
+    """The connector acknowledges an advisory noticed on its engagement."""
+    data = body()
+    engagement = container().reviews.acknowledge_advisory(
+        g.actor, engagement_id, advisory_id, data.text, expected_version=data.expected_version
+    )
+    return write_result(engagement)
+
+
 @api.get("/openapi.json")
 def openapi_document():
     """The OpenAPI 3 document, generated from the schemas above (public)."""

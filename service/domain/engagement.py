@@ -20,6 +20,7 @@ from .errors import (
     AdvisoryAlreadyNoticed,
     AdvisoryNotFound,
     AlreadyAcknowledged,
+    AlreadyReminded,
     AnswersMissing,
     ConditionAlreadyFulfilled,
     ConditionNotFound,
@@ -75,11 +76,22 @@ def clean_text(value: Any, field: str, *, required: bool = False, limit: int = M
     return value
 
 
+def single_line(value: str, field: str) -> str:
+    """Refuse line breaks and other control characters in values that reach headers."""
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise Invalid(f"{field} must be a single line without control characters", field=field)
+    return value
+
+
 def parse_code(enum: type, value: Any, field: str) -> Any:
     try:
         return enum(value)
     except ValueError:
         raise Invalid(f"{field} must be one of {', '.join(m.value for m in enum)}", field=field) from None
+
+
+def reminder_key(kind: str, ref: str, stage: int) -> str:
+    return f"{kind}:{ref}:{stage}"
 
 
 def _answer_core(answer: dict[str, Any] | None) -> dict[str, str] | None:
@@ -111,7 +123,7 @@ class Engagement(Aggregate):
             raise RoleNotAllowed("only a reviewer opens an engagement")
         if actor.org_id != bank["id"]:
             raise RoleNotAllowed("a reviewer opens engagements for its own bank")
-        title = clean_text(title, "title", required=True, limit=MAX_TITLE)
+        title = single_line(clean_text(title, "title", required=True, limit=MAX_TITLE), "title")
         items = [
             {
                 "number": item.number,
@@ -202,6 +214,7 @@ class Engagement(Aggregate):
         self.conditions: list[dict[str, Any]] = []  # of every conditional approval, tracked until fulfilled
         self.next_review_on: str | None = None
         self.advisories: list[dict[str, Any]] = []
+        self.reminders: list[str] = []  # keys "kind:ref:stage" already sent
         self.withdrawal: dict[str, Any] | None = None
 
     def next_custom_number(self) -> int:
@@ -488,8 +501,9 @@ class Engagement(Aggregate):
         self._submitted(actor=actor.as_record())
 
     @event("Submitted")
-    def _submitted(self, actor: dict[str, str]) -> None:
+    def _submitted(self, actor: dict[str, str], timestamp: datetime | None = None) -> None:
         self.state = State.SUBMITTED.value
+        self.cycle["submitted_at"] = timestamp.isoformat() if timestamp else None
 
     # ------------------------------------------------------------------ questions and answers
 
@@ -813,6 +827,23 @@ class Engagement(Aggregate):
             "at": timestamp.isoformat() if timestamp else None,
             "text": text,
         }
+
+    # ------------------------------------------------------------------ reminders
+
+    def send_reminder(self, actor: Actor, *, kind: str, ref: str, stage: int, to: str, text: str) -> None:
+        """Record a reminder (stage 1) or an escalation (stage 2) sent by the scheduler."""
+        self._require_role(actor, Role.SYSTEM)
+        self._require_not_withdrawn()
+        key = reminder_key(kind, ref, stage)
+        if key in self.reminders:
+            raise AlreadyReminded(f"reminder {key} was already sent", key=key)
+        if to not in ("bank", "connector", "both"):
+            raise Invalid("to must be bank, connector or both", field="to")
+        self._reminder_sent(actor=actor.as_record(), kind=kind, ref=ref, stage=stage, to=to, text=text)
+
+    @event("ReminderSent")
+    def _reminder_sent(self, actor: dict[str, str], kind: str, ref: str, stage: int, to: str, text: str) -> None:
+        self.reminders.append(reminder_key(kind, ref, stage))
 
     # ------------------------------------------------------------------ withdrawal
 

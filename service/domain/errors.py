@@ -146,6 +146,10 @@ class AdvisoryAlreadyNoticed(Conflict):
     code = "advisory_already_noticed"
 
 
+class AlreadyReminded(Conflict):
+    code = "already_reminded"
+
+
 class ConditionAlreadyFulfilled(Conflict):
     code = "condition_already_fulfilled"
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Column, Connection, DateTime, Index, Integer, String, Table, delete, select
+from sqlalchemy import Column, Connection, DateTime, Index, Integer, String, Table, delete
 
 from ..storage import Base
+from .parties import RemembersParties, parties_table
 from .runner import Projection
 
 inbox = Table(
@@ -30,14 +31,7 @@ inbox = Table(
     Index("ix_rm_inbox_org", "org_id", "since"),
 )
 
-parties = Table(
-    "rm_inbox_parties",
-    Base.metadata,
-    Column("engagement_id", String(36), primary_key=True),
-    Column("bank_id", String(36), nullable=False),
-    Column("connector_id", String(36), nullable=False),
-    Column("title", String(200), nullable=False),
-)
+parties = parties_table("rm_inbox_parties")
 
 SIDE_OF_ROLE = {"reviewer": "bank", "connector": "connector"}
 
@@ -47,15 +41,13 @@ def excerpt(text: str, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-class InboxProjection(Projection):
+class InboxProjection(RemembersParties, Projection):
     name = "inbox"
     tables = (inbox, parties)
-
-    def _parties(self, connection: Connection, event: Any) -> Any:
-        return connection.execute(select(parties).where(parties.c.engagement_id == str(event.originator_id))).one()
+    parties = parties
 
     def _wait_for(self, connection: Connection, event: Any, *, kind: str, ref: str, side: str, item: int | None, text: str) -> None:
-        engagement = self._parties(connection, event)
+        engagement = self.parties_of(connection, event)
         self._done(connection, event, kind=kind, ref=ref)
         connection.execute(
             inbox.insert().values(
@@ -76,16 +68,6 @@ class InboxProjection(Projection):
         connection.execute(
             delete(inbox).where(
                 inbox.c.engagement_id == str(event.originator_id), inbox.c.kind == kind, inbox.c.ref == ref
-            )
-        )
-
-    def on_Opened(self, connection: Connection, event: Any, _position: int) -> None:
-        connection.execute(
-            parties.insert().values(
-                engagement_id=str(event.originator_id),
-                bank_id=event.bank["id"],
-                connector_id=event.connector["id"],
-                title=event.title,
             )
         )
 

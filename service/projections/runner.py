@@ -10,6 +10,7 @@ runners on PostgreSQL (row lock) and SQLite (write lock) alike.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -17,6 +18,7 @@ from sqlalchemy import BigInteger, Boolean, Column, Connection, Engine, String, 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from ..domain.engagement import Engagement
 from ..storage import Base
 
 PAGE_SIZE = 500  # notifications per transaction
@@ -40,6 +42,7 @@ class Projection:
     name: str = ""
     tables: Sequence[Table] = ()
     raw = False
+    event_types: tuple[type, ...] = (Engagement.Event,)  # the aggregates whose events it reads
 
     def start_page(self, connection: Connection) -> None:
         """Called at the start of each page's transaction (load whatever state the page needs)."""
@@ -74,6 +77,7 @@ class ProjectionRunner:
         self.mapper = mapper
         self.projections = {projection.name: projection for projection in projections}
         self.page_size = PAGE_SIZE
+        self._catching_up = threading.Lock()  # one catch-up at a time per process; others wait, then find little to do
 
     def positions(self) -> dict[str, int]:
         with self.engine.connect() as connection:
@@ -89,13 +93,14 @@ class ProjectionRunner:
         """Apply every notification not yet applied; returns how many were applied."""
         selected = [self.projections[name] for name in (names or self.projections)]
         applied = 0
-        while True:
-            count = self._apply_page(selected)
-            if not count:
-                return applied
-            applied += count
-            if progress:
-                progress(count)
+        with self._catching_up:
+            while True:
+                count = self._apply_page(selected)
+                if not count:
+                    return applied
+                applied += count
+                if progress:
+                    progress(count)
 
     def _apply_page(self, projections: list[Projection]) -> int:
         with self.engine.begin() as connection:
@@ -114,7 +119,7 @@ class ProjectionRunner:
                         continue
                     if projection.raw:
                         projection.apply_notification(connection, notification)
-                    else:
+                    elif isinstance(event, projection.event_types):
                         projection.apply(connection, event, notification.id)
             last = notifications[-1].id
             for name, position in positions.items():

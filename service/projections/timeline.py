@@ -59,6 +59,8 @@ def describe(event: Any) -> str:
         return f"注意喚起を受領: {event.title}"
     if kind == "AdvisoryAcknowledged":
         return f"注意喚起を確認: {event.text}"
+    if kind == "ReminderSent":
+        return ("督促" if event.stage == 1 else "エスカレーション") + f": {event.text}"
     if kind == "Withdrawn":
         return f"取下げ: {event.reason}"
     return kind

@@ -22,7 +22,9 @@ def create_app(container: Container | None = None) -> Flask:
     from .security import add_security_headers
     from .session import load_session_user
 
-    container = container or bootstrap()
+    if container is None:  # gunicorn: build from the environment and make sure the schema exists
+        container = bootstrap()
+        container.init()
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=container.settings.secret_key,

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
+from eventsourcing.persistence import ConnectionUnavailableError
 from werkzeug.exceptions import HTTPException
 
 from ..api.errors import MalformedRequest, RequestValidationFailed
@@ -72,6 +73,12 @@ def register_error_handlers(app: Flask) -> None:
     def catalogue_error(error: CatalogueError):
         log.error("catalogue error: %s", error)
         return error_response(500, "catalogue_error", "チェックリストの版が壊れています。管理者に連絡してください。")
+
+    @app.errorhandler(ConnectionUnavailableError)
+    def busy(error: ConnectionUnavailableError):
+        log.warning("database busy on %s %s: %s", request.method, request.path, error)
+        response, status = error_response(503, "busy", "混み合っています。少し待ってから再度お試しください。")
+        return response, status, {"Retry-After": "2"}
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):

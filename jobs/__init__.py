@@ -1,0 +1,33 @@
+"""Scheduled jobs. Each is a function of (container, today), idempotent: run twice on
+one day, or once after a long outage, it does exactly what one timely run would."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Callable
+
+from service.bootstrap import Container
+
+from .advisory_fanout import advisory_fanout
+from .annual_monitoring import annual_monitoring
+from .outbox import outbox
+from .reminders import reminders
+
+Job = Callable[[Container, date], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When the clock runs a job (cron fields in APP_TIMEZONE)."""
+
+    job: Job
+    cron: dict[str, str]
+
+
+SCHEDULES: dict[str, Schedule] = {
+    "annual_monitoring": Schedule(annual_monitoring, {"hour": "6", "minute": "0"}),
+    "advisory_fanout": Schedule(advisory_fanout, {"minute": "*/5"}),
+    "reminders": Schedule(reminders, {"hour": "8", "minute": "30"}),
+    "outbox": Schedule(outbox, {"minute": "*"}),
+}

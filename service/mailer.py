@@ -1,0 +1,148 @@
+"""E-mail delivery of the outbox over SMTP, at most once per message.
+
+A message is claimed (a row in ``outbox_deliveries`` with status ``sending``) in its
+own transaction before it is handed to the SMTP server, so overlapping runs never
+send it twice; a run that dies mid-send leaves it ``sending`` for an operator rather
+than risk a duplicate. Failures are retried with exponential backoff.
+"""
+
+from __future__ import annotations
+
+import smtplib
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from email.message import EmailMessage
+from email.utils import make_msgid
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from sqlalchemy import Column, DateTime, Engine, Integer, String, Table, Text, and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from .projections.notifications import outbox
+from .storage import Base
+
+MAX_ATTEMPTS = 8
+MAX_AGE = timedelta(days=7)  # older messages (e.g. recreated by a rebuild) are never sent
+FROM_ADDRESS = "FISC API接続審査 <no-reply@fisc-review.invalid>"
+
+deliveries = Table(
+    "outbox_deliveries",
+    Base.metadata,
+    Column("key", String(80), primary_key=True),
+    Column("status", String(10), nullable=False),  # sending | sent | retry | failed | expired
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", DateTime(timezone=True)),
+    Column("sent_at", DateTime(timezone=True)),
+    Column("last_error", Text),
+)
+
+
+@dataclass(frozen=True)
+class SmtpTarget:
+    host: str
+    port: int
+    ssl: bool
+    username: str | None
+    password: str | None
+
+    @classmethod
+    def parse(cls, url: str) -> "SmtpTarget":
+        parts = urlsplit(url)
+        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+            raise ValueError("SMTP_URL must look like smtp://host:port or smtps://user:password@host:port")
+        return cls(
+            host=parts.hostname,
+            port=parts.port or (465 if parts.scheme == "smtps" else 25),
+            ssl=parts.scheme == "smtps",
+            username=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password) if parts.password else None,
+        )
+
+
+def compose(row: Any) -> EmailMessage:
+    """The e-mail for an outbox row (header values with CR/LF are refused by the policy)."""
+    message = EmailMessage()
+    message["From"] = FROM_ADDRESS
+    message["To"] = row.email
+    message["Subject"] = row.subject
+    message["Message-ID"] = make_msgid(idstring=row.key.replace(":", "."), domain="fisc-review.invalid")
+    message.set_content(row.body)
+    return message
+
+
+def as_utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def deliver_outbox(engine: Engine, smtp_url: str | None, now: datetime, limit: int = 500) -> dict[str, int]:
+    summary = {"sent": 0, "retry": 0, "failed": 0, "expired": 0, "pending": 0}
+    with engine.connect() as connection:
+        due = connection.execute(
+            select(outbox, deliveries.c.status, deliveries.c.attempts)
+            .outerjoin(deliveries, deliveries.c.key == outbox.c.key)
+            .where(or_(deliveries.c.key.is_(None), and_(deliveries.c.status == "retry", deliveries.c.next_attempt_at <= now)))
+            .order_by(outbox.c.position, outbox.c.key)
+            .limit(limit)
+        ).all()
+    if not smtp_url:
+        summary["pending"] = len(due)
+        return summary
+    target = SmtpTarget.parse(smtp_url)
+    for row in due:
+        attempts = row.attempts or 0
+        if row.status is None and now - as_utc(row.created_at) > MAX_AGE:
+            _claim(engine, row.key, None, "expired")
+            summary["expired"] += 1
+            continue
+        if not _claim(engine, row.key, row.status, "sending"):
+            continue  # another run took it
+        try:
+            _send(target, compose(row))
+        except (smtplib.SMTPException, OSError, ValueError) as error:
+            attempts += 1
+            status = "failed" if attempts >= MAX_ATTEMPTS else "retry"
+            with engine.begin() as connection:
+                connection.execute(
+                    update(deliveries)
+                    .where(deliveries.c.key == row.key)
+                    .values(
+                        status=status,
+                        attempts=attempts,
+                        next_attempt_at=now + timedelta(minutes=2**attempts),
+                        last_error=str(error)[:500],
+                    )
+                )
+            summary[status] += 1
+            continue
+        with engine.begin() as connection:
+            connection.execute(
+                update(deliveries).where(deliveries.c.key == row.key).values(status="sent", attempts=attempts + 1, sent_at=now)
+            )
+        summary["sent"] += 1
+    return summary
+
+
+def _claim(engine: Engine, key: str, previous: str | None, status: str) -> bool:
+    """Take a message for this run; False when another run took it first."""
+    with engine.begin() as connection:
+        if previous is None:
+            try:
+                connection.execute(deliveries.insert().values(key=key, status=status, attempts=0))
+            except IntegrityError:
+                return False
+            return True
+        taken = connection.execute(
+            update(deliveries).where(deliveries.c.key == key, deliveries.c.status == previous).values(status=status)
+        )
+        return taken.rowcount == 1
+
+
+def _send(target: SmtpTarget, message: EmailMessage) -> None:
+    smtp_class = smtplib.SMTP_SSL if target.ssl else smtplib.SMTP
+    with smtp_class(target.host, target.port, timeout=30) as smtp:
+        if target.username:
+            if not target.ssl:
+                smtp.starttls()
+            smtp.login(target.username, target.password or "")
+        smtp.send_message(message)

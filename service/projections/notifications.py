@@ -1,0 +1,157 @@
+"""Notifications: an in-app notice per organisation side and one e-mail per recipient,
+derived from the events (so each event yields its messages exactly once, in the same
+transaction as the projection's tracking position).
+
+The e-mail rows carry a stable key; their delivery state lives in
+``outbox_deliveries``, which a rebuild never touches, so rebuilding never re-sends.
+Recipients are the active users of the organisation, with the side's role, who
+already existed when the event happened.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Column, Connection, DateTime, Index, Integer, String, Table, Text, select
+
+from ..accounts import User
+from ..domain.codes import CycleReason, Outcome
+from ..storage import Base
+from .parties import RemembersParties, parties_table
+from .runner import Projection
+
+notifications = Table(
+    "notifications",
+    Base.metadata,
+    Column("key", String(40), primary_key=True),  # "<position>:<side>"
+    Column("engagement_id", String(36), nullable=False),
+    Column("org_id", String(36), nullable=False),
+    Column("side", String(10), nullable=False),
+    Column("kind", String(30), nullable=False),
+    Column("subject", String(300), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_notifications_org", "org_id", "created_at"),
+)
+
+outbox = Table(
+    "outbox",
+    Base.metadata,
+    Column("key", String(80), primary_key=True),  # "<position>:<side>:<user id>"
+    Column("engagement_id", String(36), nullable=False),
+    Column("user_id", String(36), nullable=False),
+    Column("email", String(254), nullable=False),
+    Column("subject", String(300), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("position", Integer, nullable=False),
+)
+
+notification_parties = parties_table("rm_notification_parties")
+SIDE_ROLE = {"bank": "reviewer", "connector": "connector"}
+SUBJECT_PREFIX = "[API接続審査]"
+
+
+@dataclass(frozen=True)
+class Message:
+    side: str  # bank | connector
+    kind: str
+    subject: str
+    text: str
+
+
+def messages_for(event: Any, title: str) -> list[Message]:
+    """What each side is told about an event (Japanese subjects and bodies)."""
+    kind = type(event).__name__
+    actor_side = "bank" if event.actor.get("role") == "reviewer" else "connector"
+    other = "connector" if actor_side == "bank" else "bank"
+    if kind == "Opened":
+        return [Message("connector", "opened", f"審査依頼が届きました: {title}", "チェックリストへの回答を作成してください。")]
+    if kind == "Submitted":
+        return [Message("bank", "submitted", f"回答が提出されました: {title}", "各確認項目の審査を開始してください。")]
+    if kind == "QuestionAsked":
+        return [Message("connector", "question", f"通番{event.number}に質問が届きました: {title}", event.text)]
+    if kind == "ReplyPosted":
+        return [Message(other, "reply", f"通番{event.number}の質問に返信がありました: {title}", event.text)]
+    if kind == "Decided":
+        return [
+            Message(
+                "connector",
+                "decided",
+                f"審査結果（{Outcome(event.outcome).label}）: {title}",
+                event.comment + (f"\n次回モニタリング予定日: {event.next_review_on}" if event.next_review_on else ""),
+            )
+        ]
+    if kind == "ReviewCycleStarted":
+        label = CycleReason(event.reason).label
+        text = f"第{event.cycle}回 {label}として、{len(event.items)}項目の回答の見直しが必要です。"
+        return [Message(side, "cycle", f"{label}を開始しました: {title}", text) for side in ("connector", "bank")]
+    if kind == "AdvisoryNoticed":
+        return [
+            Message(
+                "connector",
+                "advisory",
+                f"FISCから注意喚起があります: {event.title}",
+                f"案件「{title}」の対象項目: 通番{'、'.join(map(str, event.items)) or 'なし'}"
+                + (f"\n回答期限: {event.respond_by}" if event.respond_by else ""),
+            )
+        ]
+    if kind == "ReminderSent":
+        sides = ("bank", "connector") if event.to == "both" else (event.to,)
+        label = "督促" if event.stage == 1 else "エスカレーション"
+        return [Message(side, "reminder", f"【{label}】{event.text}: {title}", event.text) for side in sides]
+    if kind == "Withdrawn":
+        return [Message(other, "withdrawn", f"案件が取り下げられました: {title}", event.reason)]
+    return []
+
+
+class NotificationProjection(RemembersParties, Projection):
+    name = "notifications"
+    tables = (notifications, outbox, notification_parties)
+    parties = notification_parties
+
+    def __init__(self, base_url: str = "http://127.0.0.1:8000") -> None:
+        self.base_url = base_url.rstrip("/")
+
+    def apply(self, connection: Connection, event: Any, position: int) -> None:
+        super().apply(connection, event, position)  # remembers the parties on Opened
+        party = self.parties_of(connection, event)
+        link = f"{self.base_url}/engagements/{party.engagement_id}"
+        for message in messages_for(event, party.title):
+            org_id = party.bank_id if message.side == "bank" else party.connector_id
+            key = f"{position}:{message.side}"
+            body = f"{message.text}\n\n案件: {party.title}\n{party.bank_name} × {party.connector_name}\n{link}\n"
+            connection.execute(
+                notifications.insert().values(
+                    key=key,
+                    engagement_id=party.engagement_id,
+                    org_id=org_id,
+                    side=message.side,
+                    kind=message.kind,
+                    subject=message.subject,
+                    body=body,
+                    created_at=event.timestamp,
+                )
+            )
+            recipients = connection.execute(
+                select(User.id, User.email).where(
+                    User.org_id == org_id,
+                    User.role == SIDE_ROLE[message.side],
+                    User.active.is_(True),
+                    User.created_at <= event.timestamp,
+                )
+            ).all()
+            for user_id, email in recipients:
+                connection.execute(
+                    outbox.insert().values(
+                        key=f"{key}:{user_id}",
+                        engagement_id=party.engagement_id,
+                        user_id=user_id,
+                        email=email,
+                        subject=f"{SUBJECT_PREFIX} {message.subject}",
+                        body=body,
+                        created_at=event.timestamp,
+                        position=position,
+                    )
+                )

@@ -1,0 +1,1 @@
+from tests.integration.conftest import people  # noqa: F401 - shared fixture
