@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test bench install postgres chromium clean
+.PHONY: run test bench install postgres chromium screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ postgres:
 ## Debian's Chromium for the browser tests (Playwright drives it; no browser is downloaded)
 chromium:
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+## docs/screenshots/*.png from the demo (needs a Japanese font: fonts-ipafont-gothic)
+screenshots: install chromium
+	$(BIN)/python docs/take_screenshots.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

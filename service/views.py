@@ -21,6 +21,7 @@ from .projections.advisories import advisories, notices
 from .projections.board import board
 from .projections.inbox import inbox
 from .projections.item_matrix import item_matrix
+from .projections.notifications import notifications
 from .projections.timeline import timeline
 
 DEFAULT_PAGE = 50
@@ -124,6 +125,20 @@ class Views:
             for key in ("items_total", "answered", "judged", "unsatisfied", "open_questions"):
                 row[key] = int(found.get(key) or 0)
         return rows
+
+    def notifications(self, actor: Actor, limit: int = 10) -> list[dict[str, Any]]:
+        """The latest in-app notices for the actor's organisation and side."""
+        side = {Role.REVIEWER: "bank", Role.AUDITOR: "bank", Role.CONNECTOR: "connector"}.get(actor.role)
+        if side is None:
+            return []
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(notifications)
+                .where(notifications.c.org_id == actor.org_id, notifications.c.side == side)
+                .order_by(notifications.c.created_at.desc())
+                .limit(limit)
+            )
+            return [aware(row) for row in rows]
 
     def state_counts(self, actor: Actor) -> dict[str, int]:
         """How many visible engagements are in each state (the board's summary chart)."""

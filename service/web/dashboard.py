@@ -24,7 +24,7 @@ def home():
     if actor.role is Role.ADMIN:
         return redirect(url_for("admin.orgs"))
     if actor.role is Role.LIAISON:
-        return redirect(url_for("catalogue.editions"))
+        return redirect(url_for("advisories.index"))
     c = container()
     today = c.reviews.today()
     filters = _filters(today)
@@ -45,6 +45,7 @@ def home():
         reasons=list(CycleReason),
         connectors=c.views.connectors(actor),
         inbox=c.views.inbox(actor, today),
+        notices=c.views.notifications(actor),
         next_cursor=next_cursor,
         today=today,
     )
