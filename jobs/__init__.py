@@ -11,6 +11,7 @@ from service.bootstrap import Container
 
 from .advisory_fanout import advisory_fanout
 from .annual_monitoring import annual_monitoring
+from .edition_rollout import edition_rollout
 from .outbox import outbox
 from .reminders import reminders
 
@@ -29,5 +30,6 @@ SCHEDULES: dict[str, Schedule] = {
     "annual_monitoring": Schedule(annual_monitoring, {"hour": "6", "minute": "0"}),
     "advisory_fanout": Schedule(advisory_fanout, {"minute": "*/5"}),
     "reminders": Schedule(reminders, {"hour": "8", "minute": "30"}),
+    "edition_rollout": Schedule(edition_rollout, {"hour": "5", "minute": "30"}),
     "outbox": Schedule(outbox, {"minute": "*"}),
 }

@@ -307,6 +307,19 @@ class ReviewApplication(Application):
         engagement.acknowledge_advisory(actor, advisory_id, text)
         return self._save(engagement)
 
+    def adopt_edition(self, actor: Actor, engagement_id: Any, *, expected_version: Any = None) -> Engagement:
+        """Move the engagement to the current edition keeping unchanged answers; an
+        engagement in monitoring gets an ``item_changed`` cycle for exactly the items
+        that changed or were added."""
+        engagement = self._for_update(actor, engagement_id, expected_version)
+        edition = self.editions.current()
+        touched = engagement.adopt_edition(actor, edition, self.editions.diff(engagement.edition, edition.id))
+        if engagement.state == "monitoring" and touched:
+            engagement.start_review_cycle(
+                actor, "item_changed", touched, f"チェックリスト改訂（{edition.id}版）で変更された項目の確認"
+            )
+        return self._save(engagement)
+
     def send_reminder(
         self, actor: Actor, engagement_id: Any, *, kind: str, ref: str, stage: int, to: str, text: str
     ) -> Engagement:

@@ -9,18 +9,25 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import DateTime, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
-from .catalogue import bundled_editions, edition_from_dict, edition_to_dict
-from .domain.checklist import Edition
-from .domain.errors import NotFound
+from .catalogue import CatalogueError, edition_order, bundled_editions, edition_from_dict, edition_to_dict
+from .domain.actors import Actor
+from .domain.checklist import Edition, EditionDiff, diff_editions
+from .domain.codes import Role
+from .domain.errors import Conflict, Invalid, NotFound, RoleNotAllowed
 from .storage import Base
 
 
 class EditionNotFound(NotFound):
     code = "edition_not_found"
+
+
+class EditionExists(Conflict):
+    code = "edition_exists"
 
 
 class EditionRow(Base):
@@ -31,6 +38,7 @@ class EditionRow(Base):
     published: Mapped[str] = mapped_column(String(20))
     document: Mapped[str] = mapped_column(Text)
     loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(timezone.utc))
+    published_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
 class Editions:
@@ -56,9 +64,41 @@ class Editions:
                 loaded.append(edition_id)
         return loaded
 
+    def publish(self, actor: Actor, document: Any) -> tuple[Edition, EditionDiff]:
+        """The liaison desk publishes a revised edition; returns it with its diff
+        against the edition it supersedes."""
+        if actor.role is not Role.LIAISON:
+            raise RoleNotAllowed("only the FISC liaison desk publishes checklist editions")
+        try:
+            edition = edition_from_dict(document, source="uploaded edition", item_count=None)
+        except CatalogueError as error:
+            raise Invalid(str(error), field="document") from None
+        if edition.id in self.ids():
+            raise EditionExists(f"edition {edition.id} is already loaded")
+        current = self.current()
+        if edition_order(edition.id) <= edition_order(current.id):
+            raise Invalid(f"edition {edition.id} must come after the current edition {current.id}", field="edition")
+        with self.sessions.begin() as session:
+            if session.get(EditionRow, edition.id) is not None:
+                raise EditionExists(f"edition {edition.id} is already loaded")
+            session.add(
+                EditionRow(
+                    id=edition.id,
+                    title=edition.title,
+                    published=edition.published,
+                    document=json.dumps(edition_to_dict(edition), ensure_ascii=False),
+                    published_by=f"{actor.name}（{actor.org_name}）",
+                )
+            )
+        return edition, diff_editions(current, edition)
+
+    def diff(self, old_id: str, new_id: str) -> EditionDiff:
+        return diff_editions(self.get(old_id), self.get(new_id))
+
     def ids(self) -> list[str]:
+        """Loaded editions, oldest first."""
         with self.sessions() as session:
-            return list(session.scalars(select(EditionRow.id).order_by(EditionRow.published, EditionRow.id)))
+            return sorted(session.scalars(select(EditionRow.id)), key=edition_order)
 
     def current(self) -> Edition:
         ids = self.ids()
@@ -76,4 +116,4 @@ class Editions:
 
 @lru_cache(maxsize=16)
 def _parse(edition_id: str, document: str) -> Edition:
-    return edition_from_dict(json.loads(document), source=f"edition {edition_id}")
+    return edition_from_dict(json.loads(document), source=f"edition {edition_id}", item_count=None)

@@ -378,6 +378,52 @@ def acknowledge_advisory(engagement_id: str, advisory_id: str):
     return write_result(engagement)
 
 
+@api.get("/editions")
+@authenticated(*EVERYONE)
+@spec.validate(resp=Response(HTTP_200=s.EditionList, **errors(401)), tags=["checklist"])
+def list_editions():
+    """Every loaded checklist edition, oldest first."""
+    editions = container().editions
+    ids = editions.ids()
+    return jsonify(
+        [
+            {**_edition_summary(editions.get(edition_id)), "current": edition_id == ids[-1]}
+            for edition_id in ids
+        ]
+    )
+
+
+def _edition_summary(edition: Any) -> dict[str, Any]:
+    return {"edition": edition.id, "title": edition.title, "published": edition.published, "items": len(edition.items)}
+
+
+@api.post("/editions")
+@authenticated(Role.LIAISON)
+@spec.validate(json=s.ChecklistOut, resp=responses(HTTP_201=s.EditionPublished), tags=["checklist"])
+def publish_edition():
+    """Publish a revised checklist edition (the shape of GET /checklist/current); the
+    edition_rollout job moves engagements in monitoring to it."""
+    edition, diff = container().editions.publish(g.actor, request.get_json())
+    return (
+        jsonify(
+            {
+                **_edition_summary(edition),
+                "diff": {"changed": list(diff.changed), "added": list(diff.added), "removed": list(diff.removed)},
+            }
+        ),
+        201,
+    )
+
+
+@api.post("/engagements/<engagement_id>/edition")
+@authenticated(Role.REVIEWER)
+@spec.validate(json=s.VersionIn, resp=responses(HTTP_200=s.EngagementOut), tags=["monitoring"])
+def adopt_edition(engagement_id: str):
+    """Move the engagement to the current edition, keeping the answers of unchanged items."""
+    engagement = container().reviews.adopt_edition(g.actor, engagement_id, expected_version=body().expected_version)
+    return write_result(engagement)
+
+
 @api.get("/openapi.json")
 def openapi_document():
     """The OpenAPI 3 document, generated from the schemas above (public)."""

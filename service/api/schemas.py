@@ -452,3 +452,32 @@ class AdvisoryOut(BaseModel):
 
 class AdvisoryList(RootModel[list[AdvisoryOut]]):
     pass
+
+
+# ---------------------------------------------------------------- checklist editions
+
+
+class EditionDiffOut(BaseModel):
+    changed: list[int]
+    added: list[int]
+    removed: list[int]
+
+
+class EditionPublished(BaseModel):
+    edition: str
+    title: str
+    published: str
+    items: int
+    diff: EditionDiffOut
+
+
+class EditionSummary(BaseModel):
+    edition: str
+    title: str
+    published: str
+    items: int
+    current: bool
+
+
+class EditionList(RootModel[list[EditionSummary]]):
+    pass

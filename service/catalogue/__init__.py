@@ -32,6 +32,7 @@ __all__ = [
     "bundled_editions",
     "current_edition",
     "edition_from_dict",
+    "edition_order",
     "edition_to_dict",
     "load_edition",
 ]
@@ -126,21 +127,26 @@ def load_edition(path: pathlib.Path) -> Edition:
     return edition_from_dict(raw, source=path.name)
 
 
-def edition_from_dict(raw: Any, *, source: str) -> Edition:
-    """Validate an edition document (the shape ``edition_to_dict`` produces) into an ``Edition``."""
+def edition_from_dict(raw: Any, *, source: str, item_count: int | None = ITEM_COUNT) -> Edition:
+    """Validate an edition document (the shape ``edition_to_dict`` produces) into an ``Edition``.
+
+    ``item_count`` fixes how many items it must hold (44 for the FISC 解説書); a revised
+    edition published later (``item_count=None``) may add or remove items, as long as
+    the numbers ascend and every item lies in its category's range."""
     check = _Checker(source)
     doc = check.mapping(raw, _TOP_KEYS, "the document")
+    categories = _categories(check, doc["categories"], item_count)
     return Edition(
         id=check.text(doc["edition"], "edition"),
         title=check.text(doc["title"], "title"),
         published=check.text(doc["published"], "published"),
-        categories=(categories := _categories(check, doc["categories"])),
-        items=_items(check, doc["items"], categories),
+        categories=categories,
+        items=_items(check, doc["items"], categories, item_count),
         glossary=_glossary(check, doc["glossary"]),
     )
 
 
-def _categories(check: _Checker, value: Any) -> tuple[Category, ...]:
+def _categories(check: _Checker, value: Any, item_count: int | None) -> tuple[Category, ...]:
     rows = check.sequence(value, "categories", allow_empty=False)
     categories: list[Category] = []
     for index, row in enumerate(rows, start=1):
@@ -164,23 +170,27 @@ def _categories(check: _Checker, value: Any) -> tuple[Category, ...]:
         categories.append(Category(chapter=chapter, name=name, purpose=purpose, numbers=(first, last)))
 
     expected = 1
+    covered = max(c.numbers[1] for c in categories)
     for category in sorted(categories, key=lambda c: c.numbers[0]):
         first, last = category.numbers
         if first != expected:
             raise check.at(f"category {category.chapter}").fail(
                 f"field 'numbers' starts at {first}, expected {expected} (ranges must cover "
-                f"1..{ITEM_COUNT} without gap or overlap)"
+                f"1..{item_count or covered} without gap or overlap)"
             )
         expected = last + 1
-    if expected != ITEM_COUNT + 1:
-        raise check.fail(f"field 'categories' covers 1..{expected - 1}, expected 1..{ITEM_COUNT}")
+    if item_count is not None and expected != item_count + 1:
+        raise check.fail(f"field 'categories' covers 1..{expected - 1}, expected 1..{item_count}")
     return tuple(categories)
 
 
-def _items(check: _Checker, value: Any, categories: tuple[Category, ...]) -> tuple[CheckItem, ...]:
-    rows = check.sequence(value, "items")
-    if len(rows) != ITEM_COUNT:
-        raise check.fail(f"field 'items' must hold {ITEM_COUNT} items, got {len(rows)}")
+def _items(
+    check: _Checker, value: Any, categories: tuple[Category, ...], item_count: int | None
+) -> tuple[CheckItem, ...]:
+    rows = check.sequence(value, "items", allow_empty=False)
+    if item_count is not None and len(rows) != item_count:
+        raise check.fail(f"field 'items' must hold {item_count} items, got {len(rows)}")
+    last_number = max(c.numbers[1] for c in categories)
     items: list[CheckItem] = []
     seen: set[int] = set()
     for position, row in enumerate(rows, start=1):
@@ -194,8 +204,10 @@ def _items(check: _Checker, value: Any, categories: tuple[Category, ...]) -> tup
         row = at.mapping(row, _ITEM_KEYS, "an item")
         if number in seen:
             raise at.fail("field 'number' duplicates an earlier item")
-        if number != position:
+        if item_count is not None and number != position:
             raise at.fail(f"field 'number' is out of order (expected {position})")
+        if item_count is None and (number <= max(seen, default=0) or not 1 <= number <= last_number):
+            raise at.fail(f"field 'number' must ascend within 1..{last_number}")
         seen.add(number)
         items.append(_item(at, number, row, categories))
     return tuple(items)
@@ -270,7 +282,8 @@ def _glossary(check: _Checker, value: Any) -> tuple[GlossaryTerm, ...]:
     return tuple(terms)
 
 
-def _edition_order(edition_id: str) -> tuple[tuple[int, ...], str]:
+def edition_order(edition_id: str) -> tuple[tuple[int, ...], str]:
+    """Editions sort by the numbers in their ids (2019.03 < 2020.03 < 2020.10)."""
     return tuple(int(part) for part in re.findall(r"\d+", edition_id)), edition_id
 
 
@@ -282,7 +295,7 @@ def _bundled() -> tuple[Edition, ...]:
         if edition.id in editions:
             raise CatalogueError(path.name, "", f"field 'edition' {edition.id!r} is used by another file")
         editions[edition.id] = edition
-    return tuple(sorted(editions.values(), key=lambda e: _edition_order(e.id)))
+    return tuple(sorted(editions.values(), key=lambda e: edition_order(e.id)))
 
 
 def bundled_editions() -> dict[str, Edition]:

@@ -86,3 +86,26 @@ class Edition:
     @property
     def numbers(self) -> tuple[int, ...]:
         return tuple(item.number for item in self.items)
+
+
+@dataclass(frozen=True)
+class EditionDiff:
+    """Item numbers that differ between two editions (any field of the item)."""
+
+    changed: tuple[int, ...]
+    added: tuple[int, ...]
+    removed: tuple[int, ...]
+
+    @property
+    def touched(self) -> tuple[int, ...]:
+        return tuple(sorted(set(self.changed) | set(self.added)))
+
+
+def diff_editions(old: Edition, new: Edition) -> EditionDiff:
+    before = {item.number: item for item in old.items}
+    after = {item.number: item for item in new.items}
+    return EditionDiff(
+        changed=tuple(sorted(n for n in before.keys() & after.keys() if before[n] != after[n])),
+        added=tuple(sorted(after.keys() - before.keys())),
+        removed=tuple(sorted(before.keys() - after.keys())),
+    )

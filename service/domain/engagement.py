@@ -14,7 +14,7 @@ from typing import Any, Iterable
 from eventsourcing.domain import Aggregate, event
 
 from .actors import Actor
-from .checklist import Edition, Party
+from .checklist import CheckItem, Edition, EditionDiff, Party
 from .codes import AnswerStatus, CycleReason, Outcome, Role, State, Verdict
 from .errors import (
     AdvisoryAlreadyNoticed,
@@ -24,6 +24,7 @@ from .errors import (
     AnswersMissing,
     ConditionAlreadyFulfilled,
     ConditionNotFound,
+    EditionConflict,
     Invalid,
     ItemIsDropped,
     ItemNotFound,
@@ -90,6 +91,10 @@ def parse_code(enum: type, value: Any, field: str) -> Any:
         raise Invalid(f"{field} must be one of {', '.join(m.value for m in enum)}", field=field) from None
 
 
+def _item_fields(item: CheckItem) -> dict[str, Any]:
+    return {"number": item.number, "category": item.category, "party": item.party.value, "objective": item.objective}
+
+
 def reminder_key(kind: str, ref: str, stage: int) -> str:
     return f"{kind}:{ref}:{stage}"
 
@@ -125,16 +130,7 @@ class Engagement(Aggregate):
             raise RoleNotAllowed("a reviewer opens engagements for its own bank")
         title = single_line(clean_text(title, "title", required=True, limit=MAX_TITLE), "title")
         items = [
-            {
-                "number": item.number,
-                "category": item.category,
-                "party": item.party.value,
-                "objective": item.objective,
-                "custom": False,
-                "dropped": None,
-                "answer": None,
-                "judgement": None,
-            }
+            {**_item_fields(item), "custom": False, "dropped": None, "answer": None, "judgement": None}
             for item in edition.items
         ]
         dropped = cls._validate_dropped(dropped_items, edition.numbers)
@@ -827,6 +823,53 @@ class Engagement(Aggregate):
             "at": timestamp.isoformat() if timestamp else None,
             "text": text,
         }
+
+    # ------------------------------------------------------------------ checklist revisions
+
+    def adopt_edition(self, actor: Actor, edition: Edition, diff: EditionDiff) -> list[int]:
+        """Move to a revised checklist edition, keeping the answers of unchanged items.
+        Returns the numbers of this engagement's items that changed or were added."""
+        self._require_role(actor, Role.REVIEWER, Role.SYSTEM)
+        self._require_not_withdrawn()
+        if edition.id == self.edition:
+            raise WrongState(f"the engagement already uses edition {edition.id}")
+        custom = {item["number"] for item in self.items if item["custom"]}
+        clashes = sorted(custom & set(diff.added))
+        if clashes:
+            raise EditionConflict(
+                f"custom items use numbers the new edition adds: {', '.join(map(str, clashes))}", items=clashes
+            )
+        mine = {item["number"]: item for item in self.items}
+        updated = [_item_fields(edition.item(n)) for n in diff.changed if n in mine and mine[n]["dropped"] is None]
+        added = [_item_fields(edition.item(n)) for n in diff.added]
+        removed = [n for n in diff.removed if n in mine and mine[n]["dropped"] is None]
+        self._edition_adopted(actor=actor.as_record(), edition=edition.id, updated=updated, added=added, removed=removed)
+        return sorted({entry["number"] for entry in updated + added})
+
+    @event("EditionAdopted")
+    def _edition_adopted(
+        self,
+        actor: dict[str, str],
+        edition: str,
+        updated: list[dict[str, Any]],
+        added: list[dict[str, Any]],
+        removed: list[int],
+        timestamp: datetime | None = None,
+    ) -> None:
+        previous = self.edition
+        self.edition = edition
+        for entry in updated:
+            self._item(entry["number"]).update(entry)
+        for entry in added:
+            self.items.append({**entry, "custom": False, "dropped": None, "answer": None, "judgement": None})
+        self.items.sort(key=lambda item: item["number"])
+        reason = f"チェックリスト改訂（{previous}版→{edition}版）で削除"
+        for number in removed:
+            item = self._item(number)
+            item["dropped"] = {"reason": reason, "by": actor_ref(actor), "at": timestamp.isoformat() if timestamp else None}
+            item["judgement"] = None
+            if number in self.cycle["items"]:
+                self.cycle["items"].remove(number)
 
     # ------------------------------------------------------------------ reminders
 

@@ -154,6 +154,12 @@ class ConditionAlreadyFulfilled(Conflict):
     code = "condition_already_fulfilled"
 
 
+class EditionConflict(Conflict):
+    """A revised edition adds an item whose number a custom item of this engagement uses."""
+
+    code = "edition_conflict"
+
+
 class StaleVersion(Conflict):
     """``expected_version`` is behind the stored version (or a concurrent write won)."""
 

@@ -100,5 +100,8 @@ class BoardProjection(Projection):
     def on_ReviewCycleStarted(self, connection: Connection, event: Any, _position: int) -> None:
         self._set(connection, event, state="draft", cycle=event.cycle, cycle_reason=event.reason, outcome=None)
 
+    def on_EditionAdopted(self, connection: Connection, event: Any, _position: int) -> None:
+        self._set(connection, event, edition=event.edition)
+
     def on_Withdrawn(self, connection: Connection, event: Any, _position: int) -> None:
         self._set(connection, event, state="withdrawn", next_review_on=None)

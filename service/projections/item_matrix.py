@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Boolean, Column, Connection, Integer, String, Table, and_, update
+from sqlalchemy import Boolean, Column, Connection, Integer, String, Table, and_, func, select, update
 
 from ..storage import Base
 from .runner import Projection
@@ -107,6 +107,39 @@ class ItemMatrixProjection(Projection):
             .where(self._row(event, event.number))
             .values(open_questions=item_matrix.c.open_questions + delta)
         )
+
+    def on_EditionAdopted(self, connection: Connection, event: Any, _position: int) -> None:
+        for entry in event.updated:
+            connection.execute(
+                update(item_matrix).where(self._row(event, entry["number"])).values(category=entry["category"], party=entry["party"])
+            )
+        if event.added:
+            cycle = connection.scalar(
+                select(func.max(item_matrix.c.cycle)).where(item_matrix.c.engagement_id == str(event.originator_id))
+            )
+            connection.execute(
+                item_matrix.insert(),
+                [
+                    {
+                        "engagement_id": str(event.originator_id),
+                        "number": entry["number"],
+                        "category": entry["category"],
+                        "party": entry["party"],
+                        "custom": False,
+                        "dropped": False,
+                        "cycle": cycle,
+                        "in_cycle": False,
+                        "open_questions": 0,
+                    }
+                    for entry in event.added
+                ],
+            )
+        for number in event.removed:
+            connection.execute(
+                update(item_matrix)
+                .where(self._row(event, number))
+                .values(dropped=True, in_cycle=False, verdict=None, judged_cycle=None)
+            )
 
     def on_ReviewCycleStarted(self, connection: Connection, event: Any, _position: int) -> None:
         engagement = item_matrix.c.engagement_id == str(event.originator_id)

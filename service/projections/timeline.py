@@ -59,6 +59,8 @@ def describe(event: Any) -> str:
         return f"注意喚起を受領: {event.title}"
     if kind == "AdvisoryAcknowledged":
         return f"注意喚起を確認: {event.text}"
+    if kind == "EditionAdopted":
+        return f"チェックリスト {event.edition}版に移行（変更{len(event.updated)}・追加{len(event.added)}・削除{len(event.removed)}項目）"
     if kind == "ReminderSent":
         return ("督促" if event.stage == 1 else "エスカレーション") + f": {event.text}"
     if kind == "Withdrawn":

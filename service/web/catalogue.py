@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+import yaml
+from flask import Blueprint, flash, render_template, request
 from flask_login import login_required
 
 from ..domain.checklist import CheckItem
-from .access import container
+from ..domain.codes import Role
+from ..domain.errors import DomainError
+from ..messages import error_message
+from .access import container, roles_required
+from .session import current_actor
 
 bp = Blueprint("catalogue", __name__, url_prefix="/catalogue")
 
@@ -34,8 +39,46 @@ def browse():
     return render_template("catalogue.html", edition=edition, items=items, query=query, editions=editions)
 
 
+MAX_EDITION_BYTES = 2 * 1024 * 1024
+
+
+def _editions_page(error: str | None = None, diff=None, status: int = 200):
+    c = container()
+    ids = c.editions.ids()
+    diffs = {new: c.editions.diff(old, new) for old, new in zip(ids, ids[1:])}
+    return (
+        render_template(
+            "editions.html",
+            editions=[c.editions.get(edition_id) for edition_id in ids],
+            diffs=diffs,
+            error=error,
+            published=diff,
+        ),
+        status,
+    )
+
+
 @bp.get("/editions")
 @login_required
 def editions():
-    c = container()
-    return render_template("editions.html", editions=[c.editions.get(edition_id) for edition_id in c.editions.ids()])
+    return _editions_page()
+
+
+@bp.post("/editions")
+@roles_required(Role.LIAISON)
+def publish_edition():
+    upload = request.files.get("document")
+    data = upload.read(MAX_EDITION_BYTES + 1) if upload else b""
+    if not data:
+        return _editions_page("版のファイル（JSON または YAML）を選択してください。", status=422)
+    if len(data) > MAX_EDITION_BYTES:
+        return _editions_page("ファイルが大きすぎます（2 MB まで）。", status=413)
+    try:
+        document = yaml.safe_load(data.decode("utf-8"))
+        edition, diff = container().editions.publish(current_actor(), document)
+    except (UnicodeDecodeError, yaml.YAMLError):
+        return _editions_page("JSON または YAML として読み取れません。", status=422)
+    except DomainError as error:
+        return _editions_page(error_message(error), status=409 if error.kind == "conflict" else 422)
+    flash(f"チェックリスト {edition.id}版を公表しました。モニタリング中の案件は順次移行します。")
+    return _editions_page(diff=(edition.id, diff))

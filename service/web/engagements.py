@@ -145,6 +145,7 @@ def _render(
             can_withdraw=not read_only and actor.role in (Role.REVIEWER, Role.CONNECTOR) and engagement.state != State.WITHDRAWN.value,
             condition_rows=range(MAX_CONDITION_ROWS),
             counts=_verdict_counts(engagement),
+            current_edition=c.editions.current().id,
         ),
         status,
     )
@@ -383,6 +384,17 @@ def start_cycle(engagement_id: str):
         )
 
     return _act(engagement_id, "cycle", command, "モニタリングの審査サイクルを開始しました。")
+
+
+@bp.post("/<engagement_id>/edition")
+@roles_required(Role.REVIEWER)
+def adopt_edition(engagement_id: str):
+    return _act(
+        engagement_id,
+        "edition",
+        lambda expected: container().reviews.adopt_edition(current_actor(), engagement_id, expected_version=expected),
+        "最新のチェックリストの版に移行しました。",
+    )
 
 
 @bp.post("/<engagement_id>/withdraw")
