@@ -11,6 +11,7 @@ from service.bootstrap import Container
 
 from .advisory_fanout import advisory_fanout
 from .annual_monitoring import annual_monitoring
+from .certificate_expiry import certificate_expiry
 from .edition_rollout import edition_rollout
 from .outbox import outbox
 from .reminders import reminders
@@ -31,5 +32,6 @@ SCHEDULES: dict[str, Schedule] = {
     "advisory_fanout": Schedule(advisory_fanout, {"minute": "*/5"}),
     "reminders": Schedule(reminders, {"hour": "8", "minute": "30"}),
     "edition_rollout": Schedule(edition_rollout, {"hour": "5", "minute": "30"}),
+    "certificate_expiry": Schedule(certificate_expiry, {"hour": "7", "minute": "0"}),
     "outbox": Schedule(outbox, {"minute": "*"}),
 }

@@ -18,9 +18,11 @@ from eventsourcing.persistence import IntegrityError
 from .accounts import Accounts
 from .domain.actors import Actor
 from .domain.codes import OrgKind, Role
+from .blobs import BlobStore, StoredBlob
 from .domain.advisory import Advisory
+from .domain.answer_library import AnswerLibrary, library_id
 from .domain.engagement import Engagement
-from .domain.errors import EngagementNotFound, Invalid, RoleNotAllowed, StaleVersion
+from .domain.errors import EngagementNotFound, Invalid, NotFound, RoleNotAllowed, StaleVersion
 from .editions import Editions
 
 Clock = Callable[[], datetime]
@@ -31,11 +33,15 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+class LibraryNotFound(NotFound):
+    code = "library_not_found"
+
+
 class ReviewApplication(Application):
     """The event-sourced application holding every engagement."""
 
     name = "Reviews"
-    snapshotting_intervals = {Engagement: 100}
+    snapshotting_intervals = {Engagement: 100, AnswerLibrary: 100}
 
     def __init__(
         self,
@@ -43,16 +49,19 @@ class ReviewApplication(Application):
         *,
         accounts: Accounts,
         editions: Editions,
+        blobs: BlobStore,
         timezone: ZoneInfo,
         clock: Clock = utc_now,
     ) -> None:
         super().__init__(env)
         self.accounts = accounts
         self.editions = editions
+        self.blobs = blobs
         self.timezone = timezone
         self.clock = clock
         self.after_save: list[Callable[[], None]] = []
         self.timeline_index: Any = None  # set by bootstrap: the read side's (engagement, time) -> version index
+        self.library_index: Any = None  # set by bootstrap: which libraries are shared with which banks
 
     def today(self) -> date:
         """Today's date in the application's time zone (Asia/Tokyo by default)."""
@@ -220,11 +229,33 @@ class ReviewApplication(Application):
     # ------------------------------------------------------------------ judgement and decision
 
     def judge_item(
-        self, actor: Actor, engagement_id: Any, number: int, *, verdict: Any, comment: Any = "", expected_version: Any = None
+        self,
+        actor: Actor,
+        engagement_id: Any,
+        number: int,
+        *,
+        verdict: Any,
+        comment: Any = "",
+        certification_id: str | None = None,
+        expected_version: Any = None,
     ) -> Engagement:
         engagement = self._for_update(actor, engagement_id, expected_version)
-        engagement.judge_item(actor, number, verdict, comment)
+        certification = self._accepted_certification(engagement, number, certification_id) if certification_id else None
+        engagement.judge_item(actor, number, verdict, comment, certification)
         return self._save(engagement)
+
+    def _accepted_certification(self, engagement: Engagement, number: int, certification_id: str) -> dict[str, Any]:
+        """A certification of the engagement's connector, valid today and covering the item."""
+        library = self._stored_library(engagement.connector["id"])
+        if library is None:
+            raise Invalid("the connector has registered no certification", field="certification_id")
+        certification = library.certification(certification_id)
+        today = self.today().isoformat()
+        if certification["withdrawn"] or not certification["valid_from"] <= today <= certification["valid_until"]:
+            raise Invalid("the certification is not valid today", field="certification_id")
+        if number not in certification["items"]:
+            raise Invalid(f"the certification does not cover item {number}", field="certification_id")
+        return {key: certification[key] for key in ("id", "kind", "issuer", "valid_until")}
 
     def decide(
         self,
@@ -319,6 +350,157 @@ class ReviewApplication(Application):
                 actor, "item_changed", touched, f"チェックリスト改訂（{edition.id}版）で変更された項目の確認"
             )
         return self._save(engagement)
+
+    def attach_evidence(
+        self, actor: Actor, engagement_id: Any, number: int, *, data: bytes, filename: str, expected_version: Any = None
+    ) -> Engagement:
+        engagement = self._for_update(actor, engagement_id, expected_version)
+        engagement._require_pen(actor, number)  # refuse before the file is stored
+        stored = self.blobs.put(data, filename)
+        engagement.attach_evidence(actor, number, stored.as_record())
+        return self._save(engagement)
+
+    def evidence_file(self, actor: Actor, engagement_id: Any, sha256: str) -> tuple[bytes, dict[str, Any]]:
+        """An evidence file, to whoever may see the engagement it is attached to."""
+        engagement = self._visible(actor, engagement_id)
+        record = engagement.has_evidence(sha256)
+        if record is None:
+            raise EngagementNotFound("no such evidence on this engagement")
+        return self.blobs.get(sha256), record
+
+    # ------------------------------------------------------------------ the connector's answer library
+
+    def _stored_library(self, connector_org_id: str) -> AnswerLibrary | None:
+        try:
+            return self.repository.get(library_id(connector_org_id))
+        except AggregateNotFoundError:
+            return None
+
+    def _own_library(self, actor: Actor) -> AnswerLibrary:
+        if actor.role is not Role.CONNECTOR:
+            raise RoleNotAllowed("only the connector's staff edit its answer library")
+        return self._stored_library(actor.org_id) or AnswerLibrary.start(actor)
+
+    def library(self, actor: Actor, connector_org_id: str | None = None) -> AnswerLibrary | None:
+        """The connector's own library, or a library shared with the actor's bank."""
+        org_id = actor.org_id if actor.role is Role.CONNECTOR else connector_org_id
+        library = self._stored_library(org_id) if isinstance(org_id, str) else None
+        if library is None or not library.may_read(actor):
+            if actor.role is Role.CONNECTOR:
+                return None
+            raise LibraryNotFound("no such answer library")
+        return library
+
+    def shared_libraries(self, actor: Actor) -> list[AnswerLibrary]:
+        """Libraries shared with the actor's bank (from the read side)."""
+        return [lib for lib in (self._stored_library(cid) for cid in self.library_index.shared_with(actor.org_id)) if lib]
+
+    def save_library_entry(self, actor: Actor, number: int, **answer: Any) -> AnswerLibrary:
+        library = self._own_library(actor)
+        library.save_entry(actor, number, **answer)
+        return self._save(library)
+
+    def share_library(self, actor: Actor, bank_org_id: Any) -> AnswerLibrary:
+        library = self._own_library(actor)
+        bank = self._org_of_kind(bank_org_id, OrgKind.BANK, "bank_org_id")
+        library.share(actor, bank.as_ref())
+        return self._save(library)
+
+    def unshare_library(self, actor: Actor, bank_org_id: str) -> AnswerLibrary:
+        library = self._own_library(actor)
+        library.unshare(actor, bank_org_id)
+        return self._save(library)
+
+    def register_certification(
+        self,
+        actor: Actor,
+        *,
+        kind: Any,
+        scope: Any,
+        issuer: Any,
+        valid_from: Any,
+        valid_until: Any,
+        items: Any,
+        data: bytes | None = None,
+        filename: str = "",
+    ) -> AnswerLibrary:
+        library = self._own_library(actor)
+        certification_id = str(uuid.uuid4())
+        stored: StoredBlob | None = self.blobs.put(data, filename) if data else None
+        library.register_certification(
+            actor,
+            certification_id=certification_id,
+            kind=kind,
+            scope=scope,
+            issuer=issuer,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            items=items,
+            file=stored.as_record() if stored else None,
+        )
+        return self._save(library)
+
+    def withdraw_certification(self, actor: Actor, certification_id: str) -> AnswerLibrary:
+        library = self._own_library(actor)
+        library.withdraw_certification(actor, certification_id)
+        return self._save(library)
+
+    def certification_file(self, actor: Actor, connector_org_id: str, certification_id: str) -> tuple[bytes, dict[str, Any]]:
+        """A certification's file, for the connector and the banks it shares with or reviews."""
+        library = self._stored_library(connector_org_id)
+        visible = library is not None and (
+            library.may_read(actor) or (actor.role in (Role.REVIEWER, Role.AUDITOR) and self._reviews_connector(actor, connector_org_id))
+        )
+        if not visible:
+            raise LibraryNotFound("no such certification")
+        certification = library.certification(certification_id)
+        if not certification["file"]:
+            raise LibraryNotFound("the certification has no file")
+        return self.blobs.get(certification["file"]["sha256"]), certification["file"]
+
+    def _reviews_connector(self, actor: Actor, connector_org_id: str) -> bool:
+        return self.library_index.bank_reviews(actor.org_id, connector_org_id)
+
+    def save_answers_to_library(self, actor: Actor, engagement_id: Any) -> AnswerLibrary:
+        """Copy the engagement's current connector and common answers into the library."""
+        engagement = self._visible(actor, engagement_id)
+        library = self._own_library(actor)
+        for item in engagement.items:
+            answer = item["answer"]
+            if item["dropped"] is None and not item["custom"] and answer and item["party"] != "bank":
+                library.save_entry(
+                    actor,
+                    item["number"],
+                    source=f"engagement:{engagement.id}",
+                    **{key: answer[key] for key in ("status", "current_state", "issues", "plan", "remarks")},
+                )
+        return self._save(library)
+
+    def prefill_from_library(self, actor: Actor, engagement_id: Any, *, expected_version: Any = None) -> Engagement:
+        """Fill every connector/common item the connector may write and has not answered in
+        this cycle from the library (one save: all or nothing)."""
+        engagement = self._for_update(actor, engagement_id, expected_version)
+        library = self._own_library(actor)
+        for item in engagement.items:
+            entry = library.entry(item["number"])
+            if entry is None or item["custom"] or item["dropped"] is not None or item["party"] == "bank":
+                continue
+            if not engagement.connector_holds_pen(item["number"]):
+                continue
+            answered = item["answer"] and item["answer"]["cycle"] == engagement.cycle["number"]
+            if answered:
+                continue
+            engagement.save_answer(
+                actor, item["number"], **{key: entry[key] for key in ("status", "current_state", "issues", "plan", "remarks")}
+            )
+        return self._save(engagement)
+
+    def notice_certification_expiry(self, actor: Actor, connector_org_id: str, certification_id: str, days_before: int) -> None:
+        library = self._stored_library(connector_org_id)
+        if library is None:
+            raise LibraryNotFound("no such answer library")
+        library.notice_expiry(actor, certification_id, days_before)
+        self._save(library)
 
     def send_reminder(
         self, actor: Actor, engagement_id: Any, *, kind: str, ref: str, stage: int, to: str, text: str

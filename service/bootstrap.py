@@ -16,8 +16,9 @@ from .config import Settings
 from . import health, mailer  # noqa: F401 - register their tables for init
 from .editions import Editions
 from .projections import ProjectionRunner, all_projections
-from .storage import Base, eventsourcing_env, make_engine, schema_lock
-from .views import AdvisoryViews, Views
+from .storage import SQLITE_LOCK_TIMEOUT_SECONDS, Base, eventsourcing_env, make_engine, schema_lock
+from .blobs import BlobStore
+from .views import AdvisoryViews, LibraryViews, Views
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,7 @@ class Container:
     views: Views
     authenticator: Authenticator
     advisories: AdvisoryViews
+    libraries: LibraryViews
 
     def init(self) -> list[str]:
         """Create the schema (idempotent), load bundled editions not loaded yet and
@@ -71,15 +73,22 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock = utc_now) -> Co
         eventsourcing_env(settings),
         accounts=accounts,
         editions=editions,
+        blobs=BlobStore(settings.blob_dir),
         timezone=settings.timezone,
         clock=clock,
     )
+    if settings.is_sqlite:
+        # eventsourcing 9.5.6 gives SQLite writers 5 s to get the single writer connection and
+        # reads no setting for it; under bursts of concurrent writes wait as long as SQLite does
+        reviews.factory.datastore.pool.pool_timeout = SQLITE_LOCK_TIMEOUT_SECONDS
     projections = ProjectionRunner(engine, reviews.recorder, reviews.mapper, all_projections(settings.base_url))
     views = Views(engine)
     reviews.timeline_index = views
+    libraries = LibraryViews(engine)
+    reviews.library_index = libraries
     authenticator = Authenticator(sessions, accounts, settings.secret_key, clock)
     container = Container(
-        settings, engine, sessions, accounts, editions, reviews, projections, views, authenticator, AdvisoryViews(engine)
+        settings, engine, sessions, accounts, editions, reviews, projections, views, authenticator, AdvisoryViews(engine), libraries
     )
     if settings.project_synchronously:
         reviews.after_save.append(container.catch_up_quietly)

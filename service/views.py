@@ -21,6 +21,7 @@ from .projections.advisories import advisories, notices
 from .projections.board import board
 from .projections.inbox import inbox
 from .projections.item_matrix import item_matrix
+from .projections.libraries import certifications, library_shares
 from .projections.notifications import notifications
 from .projections.timeline import timeline
 
@@ -363,3 +364,52 @@ class AdvisoryViews:
                 }
             )
         return listing
+
+
+class LibraryViews:
+    """Who may read which library, and certifications by validity."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def shared_with(self, bank_id: str) -> list[str]:
+        with self.engine.connect() as connection:
+            return list(connection.scalars(select(library_shares.c.connector_id).where(library_shares.c.bank_id == bank_id)))
+
+    def shares_of(self, connector_id: str) -> list[dict[str, Any]]:
+        with self.engine.connect() as connection:
+            return [dict(r._mapping) for r in connection.execute(select(library_shares).where(library_shares.c.connector_id == connector_id))]
+
+    def bank_reviews(self, bank_id: str, connector_id: str) -> bool:
+        """The bank has an engagement with the connector (so it may see its certifications)."""
+        with self.engine.connect() as connection:
+            return connection.scalar(
+                select(func.count()).select_from(board).where(board.c.bank_id == bank_id, board.c.connector_id == connector_id)
+            ) > 0
+
+    def certifications(self, connector_id: str) -> list[dict[str, Any]]:
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(certifications).where(certifications.c.connector_id == connector_id).order_by(certifications.c.valid_until)
+            )
+            return [{**dict(r._mapping), "items": json.loads(r.items)} for r in rows]
+
+    def earliest_expiry(self, connector_ids: list[str]) -> dict[str, str]:
+        """The first valid_until among each connector's current certifications (board column)."""
+        if not connector_ids:
+            return {}
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(certifications.c.connector_id, func.min(certifications.c.valid_until))
+                .where(certifications.c.connector_id.in_(connector_ids), certifications.c.withdrawn.is_(False))
+                .group_by(certifications.c.connector_id)
+            )
+            return {connector_id: until for connector_id, until in rows}
+
+    def expiring(self, until: str) -> list[dict[str, Any]]:
+        """Current certifications whose validity ends on or before ``until``."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(certifications).where(certifications.c.withdrawn.is_(False), certifications.c.valid_until <= until)
+            )
+            return [dict(r._mapping) for r in rows]

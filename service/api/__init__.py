@@ -8,7 +8,10 @@ from datetime import datetime
 from functools import wraps
 from typing import Any, Callable
 
+from urllib.parse import quote
+
 from flask import Blueprint, Flask, current_app, g, jsonify, request
+from flask import Response as FlaskResponse
 from spectree import Response, SecurityScheme, SpecTree
 from spectree.models import SecureType, SecuritySchemeData
 
@@ -17,8 +20,8 @@ from ..catalogue import edition_to_dict
 from ..domain.codes import Role
 from ..domain.errors import Invalid, InvalidToken, RoleNotAllowed
 from . import schemas as s
-from .errors import reject_invalid_request
-from .representation import engagement_json, summary_json, timeline_json
+from .errors import MalformedRequest, reject_invalid_request
+from .representation import engagement_json, library_json, summary_json, timeline_json
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -253,7 +256,13 @@ def judge_item(engagement_id: str, number: int):
     """Judge one item (a comment is required for unsatisfied and compensated)."""
     data = body()
     engagement = container().reviews.judge_item(
-        g.actor, engagement_id, number, verdict=data.verdict, comment=data.comment, expected_version=data.expected_version
+        g.actor,
+        engagement_id,
+        number,
+        verdict=data.verdict,
+        comment=data.comment,
+        certification_id=data.certification_id,
+        expected_version=data.expected_version,
     )
     return write_result(engagement)
 
@@ -422,6 +431,154 @@ def adopt_edition(engagement_id: str):
     """Move the engagement to the current edition, keeping the answers of unchanged items."""
     engagement = container().reviews.adopt_edition(g.actor, engagement_id, expected_version=body().expected_version)
     return write_result(engagement)
+
+
+# ---------------------------------------------------------------- answer library and evidence
+
+
+@api.get("/library")
+@authenticated(*ENGAGEMENT_READERS)
+@spec.validate(query=s.LibraryQuery, resp=responses(HTTP_200=s.LibraryOut), tags=["library"])
+def get_library():
+    """The connector's own answer library, or (for a bank, with ``connector_org_id``) one
+    shared with the bank. A connector without a library gets an empty one."""
+    c = container()
+    library = c.reviews.library(g.actor, query().connector_org_id)
+    if library is None:
+        return jsonify({"connector": {"id": g.actor.org_id, "name": g.actor.org_name}, "version": 0, "entries": [], "shared_with": [], "certifications": []})
+    return jsonify(library_json(library))
+
+
+@api.get("/libraries")
+@authenticated(Role.REVIEWER, Role.AUDITOR)
+@spec.validate(resp=responses(HTTP_200=s.LibraryList), tags=["library"])
+def list_shared_libraries():
+    """Answer libraries connectors have shared with the caller's bank."""
+    return jsonify([library_json(library) for library in container().reviews.shared_libraries(g.actor)])
+
+
+@api.put("/library/items/<int:number>")
+@authenticated(Role.CONNECTOR)
+@spec.validate(json=s.LibraryAnswerIn, resp=responses(HTTP_200=s.LibraryOut), tags=["library"])
+def save_library_entry(number: int):
+    """Save the master answer for one item (a new version when it changes)."""
+    library = container().reviews.save_library_entry(g.actor, number, **body().model_dump())
+    return jsonify(library_json(library))
+
+
+@api.post("/library/shares")
+@authenticated(Role.CONNECTOR)
+@spec.validate(json=s.ShareIn, resp=responses(HTTP_200=s.LibraryOut), tags=["library"])
+def share_library():
+    """Share the library read-only with a bank (before any engagement exists)."""
+    return jsonify(library_json(container().reviews.share_library(g.actor, body().bank_org_id)))
+
+
+@api.post("/library/shares/<bank_org_id>/revoke")
+@authenticated(Role.CONNECTOR)
+@spec.validate(json=s.VersionIn, resp=responses(HTTP_200=s.LibraryOut), tags=["library"])
+def unshare_library(bank_org_id: str):
+    """Stop sharing the library with a bank."""
+    return jsonify(library_json(container().reviews.unshare_library(g.actor, bank_org_id)))
+
+
+@api.post("/library/certifications")
+@authenticated(Role.CONNECTOR)
+@spec.validate(form=s.CertificationForm, resp=responses(HTTP_201=s.LibraryOut), tags=["library"])
+def register_certification():
+    """Register a third-party certification (multipart: fields and an optional file)."""
+    form = request.context.form  # type: ignore[attr-defined]
+    if form is None:
+        raise MalformedRequest("unsupported_media_type", "send multipart/form-data")
+    upload = form.file
+    library = container().reviews.register_certification(
+        g.actor,
+        kind=form.kind,
+        scope=form.scope,
+        issuer=form.issuer,
+        valid_from=form.valid_from,
+        valid_until=form.valid_until,
+        items=parse_numbers(form.items),
+        data=upload.read() if upload else None,
+        filename=upload.filename if upload else "",
+    )
+    return jsonify(library_json(library)), 201
+
+
+def parse_numbers(text: str) -> list[int]:
+    parts = [part.strip() for part in text.replace("、", ",").split(",") if part.strip()]
+    if not all(part.isdigit() for part in parts):
+        raise Invalid("items must be item numbers separated by commas", field="items")
+    return [int(part) for part in parts]
+
+
+@api.post("/library/certifications/<certification_id>/withdraw")
+@authenticated(Role.CONNECTOR)
+@spec.validate(json=s.VersionIn, resp=responses(HTTP_200=s.LibraryOut), tags=["library"])
+def withdraw_certification(certification_id: str):
+    """Withdraw a certification (expired, replaced or lost)."""
+    return jsonify(library_json(container().reviews.withdraw_certification(g.actor, certification_id)))
+
+
+@api.get("/libraries/<connector_org_id>/certifications/<certification_id>/file")
+@authenticated(*ENGAGEMENT_READERS)
+@spec.validate(resp=Response(HTTP_200=None, **errors(401, 403, 404)), tags=["library"])
+def certification_file(connector_org_id: str, certification_id: str):
+    """Download a certification's file (the connector, and banks it shares with or reviews)."""
+    data, record = container().reviews.certification_file(g.actor, connector_org_id, certification_id)
+    return file_response(data, record)
+
+
+@api.post("/engagements/<engagement_id>/library")
+@authenticated(Role.CONNECTOR)
+@spec.validate(json=s.VersionIn, resp=responses(HTTP_200=s.LibraryOut), tags=["library"])
+def save_answers_to_library(engagement_id: str):
+    """Save this engagement's connector and common answers back to the library."""
+    return jsonify(library_json(container().reviews.save_answers_to_library(g.actor, engagement_id)))
+
+
+@api.post("/engagements/<engagement_id>/prefill")
+@authenticated(Role.CONNECTOR)
+@spec.validate(json=s.VersionIn, resp=responses(HTTP_200=s.EngagementOut), tags=["library"])
+def prefill(engagement_id: str):
+    """Fill the items not yet answered in this cycle from the library (all or nothing)."""
+    return write_result(container().reviews.prefill_from_library(g.actor, engagement_id, expected_version=body().expected_version))
+
+
+@api.post("/engagements/<engagement_id>/items/<int:number>/evidence")
+@authenticated(Role.CONNECTOR, Role.REVIEWER)
+@spec.validate(form=s.EvidenceForm, resp=responses(HTTP_201=s.EngagementOut), tags=["answers"])
+def attach_evidence(engagement_id: str, number: int):
+    """Attach an evidence file to an item (PDF, PNG, JPEG, text, CSV, xlsx, docx; ≤ 10 MB)."""
+    form = request.context.form  # type: ignore[attr-defined]
+    if form is None:
+        raise MalformedRequest("unsupported_media_type", "send multipart/form-data with a file field")
+    engagement = container().reviews.attach_evidence(
+        g.actor, engagement_id, number, data=form.file.read(), filename=form.file.filename or "", expected_version=form.expected_version
+    )
+    return write_result(engagement, 201)
+
+
+@api.get("/engagements/<engagement_id>/evidence/<sha256>")
+@authenticated(*ENGAGEMENT_READERS)
+@spec.validate(resp=Response(HTTP_200=None, **errors(401, 403, 404)), tags=["answers"])
+def evidence_file(engagement_id: str, sha256: str):
+    """Download an evidence file attached to the engagement."""
+    data, record = container().reviews.evidence_file(g.actor, engagement_id, sha256)
+    return file_response(data, record)
+
+
+def file_response(data: bytes, record: dict[str, Any]):
+    response = FlaskResponse(data, mimetype=record["content_type"])
+    response.headers["Content-Disposition"] = content_disposition(record["filename"])
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def content_disposition(filename: str) -> str:
+    """An attachment header with an ASCII fallback and the UTF-8 name (RFC 5987)."""
+    fallback = "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\;' else "_" for ch in filename) or "file"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
 
 
 @api.get("/openapi.json")

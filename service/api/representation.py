@@ -31,6 +31,7 @@ def engagement_json(engagement: Engagement) -> dict[str, Any]:
                 "in_cycle": item["number"] in cycle["items"],
                 "answer": item["answer"],
                 "judgement": item["judgement"],
+                "evidence": item.get("evidence", []),
                 "open_questions": engagement.open_questions(item["number"]),
             }
             for item in engagement.items
@@ -102,4 +103,22 @@ def timeline_json(row: dict[str, Any]) -> dict[str, Any]:
         "text": row["text"],
         "cycle": row["cycle"],
         "version": row["version"],
+    }
+
+
+def library_json(library: Any) -> dict[str, Any]:
+    from ..domain.answer_library import CERTIFICATION_KINDS
+
+    return {
+        "connector": dict(library.connector),
+        "version": library.version,
+        "entries": [
+            {"number": int(number), **{k: entry[k] for k in ("status", "current_state", "issues", "plan", "remarks", "at", "version", "source")}}
+            for number, entry in sorted(library.entries.items(), key=lambda pair: int(pair[0]))
+        ],
+        "shared_with": [dict(bank) for bank in library.shared_with],
+        "certifications": [
+            {**{k: c[k] for k in ("id", "kind", "scope", "issuer", "valid_from", "valid_until", "items", "file", "withdrawn")}, "kind_label": CERTIFICATION_KINDS[c["kind"]]}
+            for c in library.certifications
+        ],
     }

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, StrictBool, StrictInt, StrictStr
+from spectree.model_adapter.pydantic_adapter import BaseFile
 
 AnswerStatusCode = Literal["implemented", "partial", "planned", "not_implemented", "not_applicable"]
 VerdictCode = Literal["satisfied", "compensated", "unsatisfied", "not_applicable"]
@@ -145,6 +146,9 @@ class TextIn(Body):
 class JudgementIn(Body):
     verdict: VerdictCode
     comment: StrictStr = Text
+    certification_id: StrictStr | None = Field(
+        default=None, max_length=36, description="A certification of the connector accepted in lieu of evidence."
+    )
     expected_version: StrictInt | None = Version
 
 
@@ -224,9 +228,17 @@ class AnswerOut(BaseModel):
     cycle: int
 
 
+class CertificationRef(BaseModel):
+    id: str
+    kind: str
+    issuer: str
+    valid_until: date
+
+
 class JudgementOut(BaseModel):
     verdict: VerdictCode
     comment: str
+    certification: CertificationRef | None = None
     by: ActorRef
     at: datetime | None
     cycle: int
@@ -234,6 +246,16 @@ class JudgementOut(BaseModel):
 
 class DroppedOut(BaseModel):
     reason: str
+
+
+class EvidenceOut(BaseModel):
+    sha256: str
+    filename: str
+    size: int
+    content_type: str
+    by: ActorRef
+    at: datetime | None
+    cycle: int
 
 
 class ItemOut(BaseModel):
@@ -246,6 +268,7 @@ class ItemOut(BaseModel):
     in_cycle: bool
     answer: AnswerOut | None
     judgement: JudgementOut | None
+    evidence: list[EvidenceOut]
     open_questions: int
 
 
@@ -481,3 +504,74 @@ class EditionSummary(BaseModel):
 
 class EditionList(RootModel[list[EditionSummary]]):
     pass
+
+
+# ---------------------------------------------------------------- answer library, certifications, evidence
+
+
+class LibraryAnswerIn(Body):
+    status: AnswerStatusCode
+    current_state: StrictStr = RequiredText
+    issues: StrictStr = Text
+    plan: StrictStr = Text
+    remarks: StrictStr = Text
+
+
+class ShareIn(Body):
+    bank_org_id: StrictStr = Field(max_length=36)
+
+
+class LibraryEntryOut(BaseModel):
+    number: int
+    status: AnswerStatusCode
+    current_state: str
+    issues: str
+    plan: str
+    remarks: str
+    at: datetime | None
+    version: int
+    source: str | None
+
+
+class CertificationOut(BaseModel):
+    id: str
+    kind: str
+    kind_label: str
+    scope: str
+    issuer: str
+    valid_from: date
+    valid_until: date
+    items: list[int]
+    file: dict | None
+    withdrawn: bool
+
+
+class LibraryOut(BaseModel):
+    connector: OrgRef
+    version: int
+    entries: list[LibraryEntryOut]
+    shared_with: list[OrgRef]
+    certifications: list[CertificationOut]
+
+
+class LibraryList(RootModel[list[LibraryOut]]):
+    pass
+
+
+class LibraryQuery(BaseModel):
+    connector_org_id: StrictStr | None = Field(default=None, max_length=36)
+
+
+class CertificationForm(BaseModel):
+    kind: Literal["isms", "iso27017", "iso27018", "pmark", "soc1", "soc2", "csmark", "pcidss", "other"]
+    scope: StrictStr = Field(min_length=1, max_length=2_000)
+    issuer: StrictStr = Field(min_length=1, max_length=200)
+    valid_from: date
+    valid_until: date
+    items: StrictStr = Field(default="", max_length=500, description="Item numbers covered, comma separated (e.g. 1,2,3).")
+    file: BaseFile | None = None
+
+
+class EvidenceForm(BaseModel):
+    file: BaseFile
+    expected_version: int | None = Field(default=None, ge=0)

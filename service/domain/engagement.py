@@ -438,16 +438,7 @@ class Engagement(Aggregate):
         remarks: Any = "",
     ) -> None:
         """Record the 対象者's answer (対応状況区分, 現在の対応状況, 課題認識, 課題への対応計画, 備考)."""
-        self._require_role(actor, Role.CONNECTOR, Role.REVIEWER)
-        self._require_not_withdrawn()
-        item = self._require_active_item(number)
-        self._require_party(actor, item)
-        if actor.role is Role.CONNECTOR:
-            if not self.connector_holds_pen(number):
-                raise PenNotHeld(f"the connector does not hold the pen for item {number}", number=number)
-        else:
-            self._require_state(*BEFORE_DECISION)
-            self._require_in_cycle(number)
+        item = self._require_pen(actor, number)
         answer = {
             "status": parse_code(AnswerStatus, status, "status").value,
             "current_state": clean_text(current_state, "current_state", required=True),
@@ -486,6 +477,38 @@ class Engagement(Aggregate):
         }
         if judgement_cleared:
             item["judgement"] = None  # judged on an answer that no longer stands
+
+    def _require_pen(self, actor: Actor, number: int) -> dict[str, Any]:
+        """The actor may write this item now (its side, and the connector holds the pen)."""
+        self._require_role(actor, Role.CONNECTOR, Role.REVIEWER)
+        self._require_not_withdrawn()
+        item = self._require_active_item(number)
+        self._require_party(actor, item)
+        if actor.role is Role.CONNECTOR:
+            if not self.connector_holds_pen(number):
+                raise PenNotHeld(f"the connector does not hold the pen for item {number}", number=number)
+        else:
+            self._require_state(*BEFORE_DECISION)
+            self._require_in_cycle(number)
+        return item
+
+    def attach_evidence(self, actor: Actor, number: int, file: dict[str, Any]) -> None:
+        """Attach an evidence file (stored by content under BLOB_DIR) to the item's answer."""
+        self._require_pen(actor, number)
+        self._evidence_attached(actor=actor.as_record(), number=number, file=dict(file))
+
+    @event("EvidenceAttached")
+    def _evidence_attached(self, actor: dict[str, str], number: int, file: dict[str, Any], timestamp: datetime | None = None) -> None:
+        self._item(number).setdefault("evidence", []).append(
+            {**file, "by": actor_ref(actor), "at": timestamp.isoformat() if timestamp else None, "cycle": self.cycle["number"]}
+        )
+
+    def has_evidence(self, sha256: str) -> dict[str, Any] | None:
+        for item in self.items:
+            for file in item.get("evidence", []):
+                if file["sha256"] == sha256:
+                    return file
+        return None
 
     def submit(self, actor: Actor) -> None:
         """The connector hands the pen to the bank: every connector/common item of the cycle answered."""
@@ -566,7 +589,11 @@ class Engagement(Aggregate):
 
     # ------------------------------------------------------------------ judgement and decision
 
-    def judge_item(self, actor: Actor, number: int, verdict: Any, comment: Any = "") -> None:
+    def judge_item(
+        self, actor: Actor, number: int, verdict: Any, comment: Any = "", certification: dict[str, Any] | None = None
+    ) -> None:
+        """Judge one item; ``certification`` (already checked to be the connector's, valid and
+        covering the item) records a third-party certification accepted in lieu of evidence."""
         self._require_role(actor, Role.REVIEWER)
         self._require_state(*OPEN_STATES)
         self._require_active_item(number)
@@ -574,15 +601,24 @@ class Engagement(Aggregate):
         code = parse_code(Verdict, verdict, "verdict")
         needs_reason = code in (Verdict.UNSATISFIED, Verdict.COMPENSATED)
         comment = clean_text(comment, "comment", required=needs_reason)
-        self._item_judged(actor=actor.as_record(), number=number, verdict=code.value, comment=comment)
+        self._item_judged(
+            actor=actor.as_record(), number=number, verdict=code.value, comment=comment, certification=certification
+        )
 
     @event("ItemJudged")
     def _item_judged(
-        self, actor: dict[str, str], number: int, verdict: str, comment: str, timestamp: datetime | None = None
+        self,
+        actor: dict[str, str],
+        number: int,
+        verdict: str,
+        comment: str,
+        certification: dict[str, Any] | None = None,
+        timestamp: datetime | None = None,
     ) -> None:
         self._item(number)["judgement"] = {
             "verdict": verdict,
             "comment": comment,
+            "certification": dict(certification) if certification else None,
             "by": actor_ref(actor),
             "at": timestamp.isoformat() if timestamp else None,
             "cycle": self.cycle["number"],

@@ -5,6 +5,7 @@ from .audit_chain import AuditChainProjection
 from .board import BoardProjection
 from .inbox import InboxProjection
 from .item_matrix import ItemMatrixProjection
+from .libraries import LibraryProjection
 from .notifications import NotificationProjection
 from .runner import Projection, ProjectionRunner
 from .timeline import TimelineProjection
@@ -18,6 +19,7 @@ def all_projections(base_url: str = "http://127.0.0.1:8000") -> list[Projection]
         InboxProjection(),
         TimelineProjection(),
         AdvisoryProjection(),
+        LibraryProjection(),
         NotificationProjection(base_url),
         AuditChainProjection(),
     ]

@@ -16,6 +16,8 @@ from typing import Any
 from sqlalchemy import Column, Connection, DateTime, Index, Integer, String, Table, Text, select
 
 from ..accounts import User
+from ..domain.answer_library import AnswerLibrary
+from ..domain.engagement import Engagement
 from ..domain.codes import CycleReason, Outcome
 from ..storage import Base
 from .parties import RemembersParties, parties_table
@@ -110,48 +112,69 @@ class NotificationProjection(RemembersParties, Projection):
     name = "notifications"
     tables = (notifications, outbox, notification_parties)
     parties = notification_parties
+    event_types = (Engagement.Event, AnswerLibrary.Event)
 
     def __init__(self, base_url: str = "http://127.0.0.1:8000") -> None:
         self.base_url = base_url.rstrip("/")
 
     def apply(self, connection: Connection, event: Any, position: int) -> None:
+        if isinstance(event, AnswerLibrary.Event):
+            if type(event).__name__ == "ExpiryNoticed":
+                self._certification_expiry(connection, event, position)
+            return
         super().apply(connection, event, position)  # remembers the parties on Opened
         party = self.parties_of(connection, event)
         link = f"{self.base_url}/engagements/{party.engagement_id}"
         for message in messages_for(event, party.title):
             org_id = party.bank_id if message.side == "bank" else party.connector_id
-            key = f"{position}:{message.side}"
             body = f"{message.text}\n\n案件: {party.title}\n{party.bank_name} × {party.connector_name}\n{link}\n"
+            self._notify(connection, position, event, party.engagement_id, org_id, message, body)
+
+    def _certification_expiry(self, connection: Connection, event: Any, position: int) -> None:
+        when = "本日" if event.days_before == 0 else f"{event.days_before}日後"
+        message = Message(
+            "connector",
+            "certification",
+            f"第三者認証の有効期限（{event.valid_until}）が{when}です: {event.label}",
+            "更新後の認証を回答ライブラリに登録してください。",
+        )
+        body = f"{message.text}\n{self.base_url}/library\n"
+        self._notify(connection, position, event, "", event.connector_org_id, message, body)
+
+    def _notify(
+        self, connection: Connection, position: int, event: Any, engagement_id: str, org_id: str, message: Message, body: str
+    ) -> None:
+        key = f"{position}:{message.side}"
+        connection.execute(
+            notifications.insert().values(
+                key=key,
+                engagement_id=engagement_id,
+                org_id=org_id,
+                side=message.side,
+                kind=message.kind,
+                subject=message.subject,
+                body=body,
+                created_at=event.timestamp,
+            )
+        )
+        recipients = connection.execute(
+            select(User.id, User.email).where(
+                User.org_id == org_id,
+                User.role == SIDE_ROLE[message.side],
+                User.active.is_(True),
+                User.created_at <= event.timestamp,
+            )
+        ).all()
+        for user_id, email in recipients:
             connection.execute(
-                notifications.insert().values(
-                    key=key,
-                    engagement_id=party.engagement_id,
-                    org_id=org_id,
-                    side=message.side,
-                    kind=message.kind,
-                    subject=message.subject,
+                outbox.insert().values(
+                    key=f"{key}:{user_id}",
+                    engagement_id=engagement_id,
+                    user_id=user_id,
+                    email=email,
+                    subject=f"{SUBJECT_PREFIX} {message.subject}",
                     body=body,
                     created_at=event.timestamp,
+                    position=position,
                 )
             )
-            recipients = connection.execute(
-                select(User.id, User.email).where(
-                    User.org_id == org_id,
-                    User.role == SIDE_ROLE[message.side],
-                    User.active.is_(True),
-                    User.created_at <= event.timestamp,
-                )
-            ).all()
-            for user_id, email in recipients:
-                connection.execute(
-                    outbox.insert().values(
-                        key=f"{key}:{user_id}",
-                        engagement_id=party.engagement_id,
-                        user_id=user_id,
-                        email=email,
-                        subject=f"{SUBJECT_PREFIX} {message.subject}",
-                        body=body,
-                        created_at=event.timestamp,
-                        position=position,
-                    )
-                )

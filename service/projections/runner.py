@@ -96,19 +96,30 @@ class ProjectionRunner:
         with self._catching_up:
             while True:
                 count = self._apply_page(selected)
-                if not count:
+                if count == 0:
                     return applied
+                if count < 0:
+                    continue  # another process applied that page; read on from where it stopped
                 applied += count
                 if progress:
                     progress(count)
 
     def _apply_page(self, projections: list[Projection]) -> int:
+        """Apply the next page; 0 when caught up, -1 when another runner moved first.
+
+        The page is read from the event store *before* the tracking rows are locked:
+        on SQLite, reading while holding the write lock could wait on an event-store
+        writer that itself waits for that lock."""
+        names = [p.name for p in projections]
+        seen = {name: position for name, position in self.positions().items() if name in names}
+        start = min(seen.values())
+        notifications = self.recorder.select_notifications(start=start, limit=self.page_size, inclusive_of_start=False)
+        if not notifications:
+            return 0
         with self.engine.begin() as connection:
-            positions = self._lock(connection, [p.name for p in projections])
-            start = min(positions.values())
-            notifications = self.recorder.select_notifications(start=start, limit=self.page_size, inclusive_of_start=False)
-            if not notifications:
-                return 0
+            positions = self._lock(connection, names)
+            if any(positions.get(name, 0) != position for name, position in seen.items()):
+                return -1
             for projection in projections:
                 projection.start_page(connection)
             decoded = not all(projection.raw for projection in projections)

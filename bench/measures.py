@@ -1,0 +1,394 @@
+"""In-process measurements: commands, projection rebuild, as-of, xlsx."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import inspect
+import random
+import statistics
+import time
+import uuid
+from datetime import datetime
+from typing import Any
+
+from eventsourcing.application import Application, Repository
+from eventsourcing.domain import Aggregate, event
+
+from service.bootstrap import Container
+
+from .dataset import CURRENT_STATES, Dataset
+from .report import Row, StoreResult, ms, not_measured, percentile, rate, ratio, verdict
+
+# ------------------------------------------------------------------ targets from the issue
+
+COMMAND_TARGET = "≥ 0.5× substrate and ≥ 1,000/s"
+REBUILD_TARGET = "≥ 0.3× read+deserialise and ≥ 30,000 events/s"
+ASOF_TARGET = "≤ 5 ms at 1,000 events"
+XLSX_TARGET = "none stated in the issue"
+
+
+# ------------------------------------------------------------------ the bare substrate application
+
+
+class Note(Aggregate):
+    """The trivial aggregate of the substrate: one attribute, one event."""
+
+    def __init__(self) -> None:
+        self.text = ""
+        self.count = 0
+
+    @event("Noted")
+    def note(self, text: str) -> None:
+        self.text = text
+        self.count += 1
+
+
+class BareApplication(Application):
+    """Minimal eventsourcing application: no snapshots, no hooks, no validation."""
+
+    name = "BareBench"
+
+
+def _bare_text(k: int) -> str:
+    return CURRENT_STATES[k % len(CURRENT_STATES)].format(o=f"確認項目{k % 44 + 1}") + f"（第{k}版）"
+
+
+def measure_commands(container: Container, dataset: Dataset, bare_env: dict[str, str], args: Any, result: StoreResult) -> None:
+    """save_answer through the application vs get + one @event + save on a bare application."""
+    rng = random.Random(args.seed + 1)
+    drafts = dataset.of_story("draft")
+    if not drafts:
+        result.rows.append(not_measured("commands/s: save_answer", COMMAND_TARGET, "the dataset has no draft engagement (use more --engagements)"))
+        return
+    reviews = container.reviews
+    parties = {item.number: item.party.value for item in container.editions.current().items}
+    targets = []
+    for info in drafts:
+        engagement = reviews.repository.get(uuid.UUID(info.id))
+        numbers = [n for n in engagement.cycle["items"] if parties.get(n, "connector") != "bank"]
+        targets.append((dataset.connectors[info.connector].staff, info.id, numbers))
+
+    bare = BareApplication(env=bare_env)
+    try:
+        bare_ids = []
+        for k in range(len(targets)):
+            note = Note()
+            for j in range(30):  # about as many events as a draft engagement
+                note.note(_bare_text(j))
+            bare.save(note)
+            bare_ids.append(note.id)
+
+        counter = [0]
+
+        def ours(count: int) -> float:
+            started = time.perf_counter()
+            for _ in range(count):
+                actor, eid, numbers = targets[rng.randrange(len(targets))]
+                counter[0] += 1
+                reviews.save_answer(
+                    actor, eid, rng.choice(numbers), status="implemented", current_state=_bare_text(counter[0])
+                )
+            return count / (time.perf_counter() - started)
+
+        def substrate(count: int) -> float:
+            started = time.perf_counter()
+            for _ in range(count):
+                counter[0] += 1
+                note = bare.repository.get(bare_ids[rng.randrange(len(bare_ids))])
+                note.note(_bare_text(counter[0]))
+                bare.save(note)
+            return count / (time.perf_counter() - started)
+
+        ours(min(50, args.commands)), substrate(min(50, args.commands))  # warm-up: connections, caches
+        ours_rates, bare_rates = [], []
+        for _ in range(args.repeats):
+            ours_rates.append(ours(args.commands))
+            bare_rates.append(substrate(args.commands))
+        mine, base = statistics.median(ours_rates), statistics.median(bare_rates)
+        result.rows.append(
+            Row(
+                "commands/s: reviews.save_answer (get + validate + event + save; snapshots every 100)",
+                rate(mine),
+                rate(base),
+                "bare eventsourcing Application: repository.get + one @event + save, trivial Aggregate, same store kind "
+                f"and AGGREGATE_CACHE_MAXSIZE={container.settings.aggregate_cache_size}",
+                ratio(mine, base),
+                COMMAND_TARGET,
+                verdict(mine >= 0.5 * base and mine >= 1000),
+            )
+        )
+        result.notes.append(
+            f"commands: {args.repeats} repeats × {args.commands} commands over {len(targets)} draft engagements "
+            f"(random item, changed text) and {len(bare_ids)} bare aggregates, interleaved; "
+            f"ours {', '.join(f'{r:,.0f}' for r in ours_rates)}/s; substrate {', '.join(f'{r:,.0f}' for r in bare_rates)}/s"
+        )
+
+        # What a write in the web process pays: read-your-writes catch-up after each save.
+        container.reviews.after_save.append(container.catch_up_quietly)
+        try:
+            synced = statistics.median(ours(max(20, args.commands // 2)) for _ in range(max(1, args.repeats // 2)))
+        finally:
+            container.reviews.after_save.remove(container.catch_up_quietly)
+        result.rows.append(
+            Row(
+                "commands/s: save_answer + synchronous read-model catch-up (the web process's write path)",
+                rate(synced),
+                rate(base),
+                "same bare eventsourcing figure as above",
+                ratio(synced, base),
+                "info (the issue's target is stated for commands)",
+                "info",
+            )
+        )
+    finally:
+        bare.close()
+
+
+# ------------------------------------------------------------------ projections
+
+
+class _Budget(Exception):
+    pass
+
+
+def raw_read(container: Container, budget: float) -> tuple[int, float]:
+    """Read the whole notification log in pages of 500 and deserialise every event."""
+    recorder, mapper = container.reviews.recorder, container.reviews.mapper
+    position, count = 0, 0
+    started = time.perf_counter()
+    while True:
+        page = recorder.select_notifications(start=position, limit=500, inclusive_of_start=False)
+        if not page:
+            break
+        for notification in page:
+            mapper.to_domain_event(notification)
+        count += len(page)
+        position = page[-1].id
+        if time.perf_counter() - started > budget:
+            break
+    return count, time.perf_counter() - started
+
+
+def bounded_rebuild(container: Container, name: str, budget: float) -> tuple[int, float, bool]:
+    """``projections.rebuild(name)``, stopped after the page that exceeds ``budget`` seconds.
+    Returns (events applied, seconds, whether it was cut)."""
+    applied = [0]
+    started = time.perf_counter()
+
+    def progress(count: int) -> None:
+        applied[0] += count
+        if time.perf_counter() - started > budget:
+            raise _Budget
+
+    try:
+        container.projections.rebuild(name, progress=progress)
+    except _Budget:
+        return applied[0], time.perf_counter() - started, True
+    return applied[0], time.perf_counter() - started, False
+
+
+def measure_rebuild(container: Container, args: Any, result: StoreResult) -> str:
+    runner = container.projections
+    head = container.reviews.recorder.max_notification_id() or 0
+    raw = []
+    raw_read(container, args.rebuild_budget)  # warm-up (page cache)
+    for _ in range(args.repeats_rebuild_raw):
+        count, seconds = raw_read(container, args.rebuild_budget)
+        raw.append((count / seconds, count, seconds))
+    raw_rate = statistics.median(r[0] for r in raw)
+
+    per_model = []
+    cut = []
+    for name in runner.projections:
+        applied, seconds, was_cut = bounded_rebuild(container, name, args.rebuild_budget)
+        if was_cut:
+            cut.append(name)  # left resumable; the schema is dropped at the end of the run anyway
+        per_model.append((name, applied, seconds))
+    total_events = sum(p[1] for p in per_model)
+    total_seconds = sum(p[2] for p in per_model)
+    mine = total_events / total_seconds
+    slowest = min(per_model, key=lambda p: p[1] / p[2])
+    result.rows.append(
+        Row(
+            f"projection rebuild events/s: rebuild(name) for all {len(per_model)} read models (Σ events / Σ seconds)",
+            rate(mine),
+            rate(raw_rate),
+            "recorder.select_notifications pages of 500 + mapper.to_domain_event over the whole log "
+            f"(median of {len(raw)})",
+            ratio(mine, raw_rate),
+            REBUILD_TARGET,
+            verdict(mine >= 0.3 * raw_rate and mine >= 30_000),
+        )
+    )
+    result.rows.append(
+        Row(
+            f"projection rebuild events/s: slowest read model ({slowest[0]})",
+            rate(slowest[1] / slowest[2]),
+            rate(raw_rate),
+            "same read+deserialise figure",
+            ratio(slowest[1] / slowest[2], raw_rate),
+            "info",
+            "info",
+        )
+    )
+    detail = ", ".join(f"{name} {count / seconds:,.0f}/s ({seconds:.1f} s)" for name, count, seconds in per_model)
+    result.notes.append(f"rebuild per read model over {head:,} notifications: {detail}")
+    if cut:
+        result.notes.append(
+            f"rebuild cut at the --rebuild-budget of {args.rebuild_budget:.0f} s per read model for: {', '.join(cut)} "
+            "(rate over the part replayed)"
+        )
+    return slowest[0]
+
+
+# ------------------------------------------------------------------ as-of
+
+
+def build_long_engagement(container: Container, dataset: Dataset, events: int) -> tuple[str, Any]:
+    """One engagement of the first bank with ``events`` events: repeated answer saves in draft."""
+    bank, connector = dataset.banks[0], dataset.connectors[0]
+    reviews = container.reviews
+    engagement = reviews.open_engagement(bank.reviewer, connector_org_id=connector.org_id, title="as-of 計測用の長い履歴")
+    parties = {item.number: item.party.value for item in container.editions.current().items}
+    numbers = [n for n in engagement.cycle["items"] if parties.get(n) != "bank"]
+    k = 0
+    while engagement.version < events:
+        k += 1
+        engagement = reviews.save_answer(
+            connector.staff, engagement.id, numbers[k % len(numbers)], status="implemented", current_state=_bare_text(k)
+        )
+    container.projections.catch_up()
+    return str(engagement.id), bank.reviewer
+
+
+def as_of_instants(container: Container, engagement_id: str, count: int, rng: random.Random) -> list[tuple[int, datetime]]:
+    """(version, timestamp) of events in the middle of the history (versions 40–60 %)."""
+    stored = list(container.reviews.events.get(uuid.UUID(engagement_id)))
+    low, high = int(len(stored) * 0.4), int(len(stored) * 0.6)
+    picks = [stored[rng.randrange(low, high)] for _ in range(count)]
+    return [(e.originator_version, e.timestamp) for e in picks]
+
+
+def measure_as_of(container: Container, dataset: Dataset, args: Any, result: StoreResult) -> tuple[str, list[str]]:
+    rng = random.Random(args.seed + 4)
+    started = time.perf_counter()
+    engagement_id, reviewer = build_long_engagement(container, dataset, args.asof_events)
+    built = time.perf_counter() - started
+    reviews = container.reviews
+    current = reviews.engagement(reviewer, engagement_id)
+    indexed = reviews.timeline_index is not None and reviews.timeline_index.latest_version(current.id) == current.version
+    instants = as_of_instants(container, engagement_id, args.asof_samples + 1, rng)
+    timings = []
+    for k, (version, instant) in enumerate(instants):
+        t0 = time.perf_counter()
+        past = reviews.engagement(reviewer, engagement_id, as_of=instant)
+        elapsed = (time.perf_counter() - t0) * 1000
+        if past.version != version:
+            raise AssertionError(f"as-of returned version {past.version}, expected {version}")
+        if k:  # the first call warms up
+            timings.append(elapsed)
+    bare_repository = Repository(reviews.events)  # no snapshot store, no cache
+    full = []
+    for _ in range(max(3, args.asof_samples // 5)):
+        t0 = time.perf_counter()
+        aggregate = bare_repository.get(current.id)
+        full.append((time.perf_counter() - t0) * 1000)
+    assert aggregate.version == current.version
+    mine, base = statistics.median(timings), statistics.median(full)
+    result.rows.append(
+        Row(
+            f"as-of reconstruction ms: reviews.engagement(as_of=mid-history) at {current.version:,} events "
+            f"(median of {len(timings)}; p95 {ms(percentile(timings, 95))})",
+            ms(mine),
+            ms(base),
+            f"bare Repository(events).get(id): full replay of {current.version:,} events, no snapshots, no cache "
+            f"(median of {len(full)})",
+            ratio(mine, base),
+            ASOF_TARGET,
+            verdict(mine <= 5),
+        )
+    )
+    result.notes.append(
+        f"as-of: engagement of {current.version:,} events built with {current.version - 1:,} answer saves in {built:.1f} s; "
+        f"instants at versions 40–60 % of the history; version lookup {'used the timeline index' if indexed else 'scanned events (timeline index behind)'}"
+    )
+    return engagement_id, [instant.isoformat() for _, instant in instants[1:]]
+
+
+# ------------------------------------------------------------------ xlsx (another engineer's adapter)
+
+
+def measure_xlsx(container: Container, engagement_id: str) -> list[Row]:
+    """Export and import of one 44-item engagement through ``service.xlsx``.
+
+    Returns the row "not measured yet: xlsx adapter pending" while ``service.xlsx``
+    does not import; measures ``export_engagement(engagement, edition, include_review=True)``
+    and ``import_answers(data, engagement, edition, side="connector")`` once it does.
+    """
+    try:
+        xlsx = importlib.import_module("service.xlsx")
+    except ImportError as error:
+        return [
+            Row(
+                "xlsx export / import ms (44 items)",
+                "not measured yet: xlsx adapter pending",
+                "not measured yet: xlsx adapter pending",
+                f"service.xlsx does not import ({error})",
+                "not computed",
+                XLSX_TARGET,
+                "not measured",
+            )
+        ]
+    export = getattr(xlsx, "export_engagement", None)
+    load = getattr(xlsx, "import_answers", None)
+    if export is None or load is None:
+        missing = [n for n, f in (("export_engagement", export), ("import_answers", load)) if f is None]
+        return [not_measured("xlsx export / import ms (44 items)", XLSX_TARGET, f"service.xlsx has no {', '.join(missing)}")]
+    reviews = container.reviews
+    engagement = reviews.repository.get(uuid.UUID(engagement_id))
+    edition = container.editions.get(engagement.edition)
+    rows = []
+    try:
+        data = export(engagement, edition, include_review=True)
+        export_times = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            data = export(engagement, edition, include_review=True)
+            export_times.append((time.perf_counter() - t0) * 1000)
+        size = len(data) if isinstance(data, (bytes, bytearray)) else None
+        rows.append(
+            Row(
+                f"xlsx export ms: export_engagement(include_review=True), {len(engagement.items)} items (median of 5)",
+                ms(statistics.median(export_times)),
+                "no substrate",
+                f"no substrate measured; file size {size:,} bytes" if size is not None else "no substrate measured",
+                "not computed",
+                XLSX_TARGET,
+                "info",
+            )
+        )
+    except Exception as error:  # the adapter is someone else's work in progress
+        rows.append(not_measured("xlsx export ms (44 items)", XLSX_TARGET, f"export_engagement failed: {type(error).__name__}: {error}"))
+        return rows
+    try:
+        kwargs = {"side": "connector"} if "side" in inspect.signature(load).parameters else {}
+        import_times = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            load(data, engagement, edition, **kwargs)
+            import_times.append((time.perf_counter() - t0) * 1000)
+        rows.append(
+            Row(
+                f"xlsx import ms: import_answers(side=\"connector\"), {len(engagement.items)} items (median of 5)",
+                ms(statistics.median(import_times)),
+                "no substrate",
+                "no substrate measured (parses the file exported above)",
+                "not computed",
+                XLSX_TARGET,
+                "info",
+            )
+        )
+    except Exception as error:
+        rows.append(not_measured("xlsx import ms (44 items)", XLSX_TARGET, f"import_answers failed: {type(error).__name__}: {error}"))
+    return rows
