@@ -9,7 +9,6 @@ import subprocess
 import sys
 import time
 import traceback
-import uuid
 from pathlib import Path
 from typing import Any, Callable
 
@@ -98,6 +97,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--engagements must be at least 10")
     args.repeats_rebuild_raw = 3
     return args
+
+
+def loadavg() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError as error:
+        return f"unknown ({error})"
 
 
 def log(message: str) -> None:
@@ -290,6 +296,7 @@ def run_store(kind: str, args: argparse.Namespace) -> tuple[StoreResult, str | N
     container = None
     try:
         pg_version = store.postgres_version()
+        result.notes.append(f"load average at start (other processes share the 2 cores): {loadavg()}")
         container = store.container(project_synchronously=False)
         rng = random.Random(args.seed)
         step = max(1, args.engagements // 10)
@@ -357,6 +364,7 @@ def run_store(kind: str, args: argparse.Namespace) -> tuple[StoreResult, str | N
             + [r for r in gunicorn if "RSS" not in r.measure]
             + section.get("xlsx", [])
         )
+        result.notes.append(f"load average at end: {loadavg()}")
     finally:
         if container is not None:
             container.close()

@@ -19,6 +19,7 @@ from .accounts import Accounts
 from .domain.actors import Actor
 from .domain.codes import OrgKind, Role
 from .blobs import BlobStore, StoredBlob
+from .xlsx import export_engagement, import_answers
 from .domain.advisory import Advisory
 from .domain.answer_library import AnswerLibrary, library_id
 from .domain.engagement import Engagement
@@ -501,6 +502,33 @@ class ReviewApplication(Application):
             raise LibraryNotFound("no such answer library")
         library.notice_expiry(actor, certification_id, days_before)
         self._save(library)
+
+    def export_xlsx(self, actor: Actor, engagement_id: Any) -> tuple[bytes, Engagement]:
+        """The engagement as the FISC フォーマット; the bank side also gets the Q&A and verdict sheets."""
+        engagement = self._visible(actor, engagement_id)
+        data = export_engagement(
+            engagement, self.editions.get(engagement.edition), include_review=actor.role in BANK_ROLES
+        )
+        return data, engagement
+
+    def import_xlsx(self, actor: Actor, engagement_id: Any, data: bytes, *, expected_version: Any = None) -> Engagement:
+        """Apply a filled フォーマット: every answer that differs, in one save, or nothing."""
+        if actor.role not in (Role.CONNECTOR, Role.REVIEWER):
+            raise RoleNotAllowed("only the connector or the reviewer imports answers")
+        engagement = self._for_update(actor, engagement_id, expected_version)
+        side = "connector" if actor.role is Role.CONNECTOR else "bank"
+        changes = import_answers(data, engagement, self.editions.get(engagement.edition), side=side)
+        for change in changes:
+            engagement.save_answer(
+                actor,
+                change.number,
+                status=change.status,
+                current_state=change.current_state,
+                issues=change.issues,
+                plan=change.plan,
+                remarks=change.remarks,
+            )
+        return self._save(engagement) if changes else engagement
 
     def send_reminder(
         self, actor: Actor, engagement_id: Any, *, kind: str, ref: str, stage: int, to: str, text: str

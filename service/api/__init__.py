@@ -8,10 +8,7 @@ from datetime import datetime
 from functools import wraps
 from typing import Any, Callable
 
-from urllib.parse import quote
-
 from flask import Blueprint, Flask, current_app, g, jsonify, request
-from flask import Response as FlaskResponse
 from spectree import Response, SecurityScheme, SpecTree
 from spectree.models import SecureType, SecuritySchemeData
 
@@ -21,6 +18,7 @@ from ..domain.codes import Role
 from ..domain.errors import Invalid, InvalidToken, RoleNotAllowed
 from . import schemas as s
 from .errors import MalformedRequest, reject_invalid_request
+from ..web.files import XLSX_TYPE, file_response, xlsx_filename
 from .representation import engagement_json, library_json, summary_json, timeline_json
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -568,17 +566,31 @@ def evidence_file(engagement_id: str, sha256: str):
     return file_response(data, record)
 
 
-def file_response(data: bytes, record: dict[str, Any]):
-    response = FlaskResponse(data, mimetype=record["content_type"])
-    response.headers["Content-Disposition"] = content_disposition(record["filename"])
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+# ---------------------------------------------------------------- the FISC フォーマット as Excel
 
 
-def content_disposition(filename: str) -> str:
-    """An attachment header with an ASCII fallback and the UTF-8 name (RFC 5987)."""
-    fallback = "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\;' else "_" for ch in filename) or "file"
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
+@api.get("/engagements/<engagement_id>/export.xlsx")
+@authenticated(*ENGAGEMENT_READERS)
+@spec.validate(resp=Response(HTTP_200=None, **errors(401, 403, 404)), tags=["excel"])
+def export_xlsx(engagement_id: str):
+    """The フォーマット sheet (plus the Q&A and verdict sheets for the bank side)."""
+    data, engagement = container().reviews.export_xlsx(g.actor, engagement_id)
+    return file_response(data, {"filename": xlsx_filename(engagement), "content_type": XLSX_TYPE})
+
+
+@api.post("/engagements/<engagement_id>/import.xlsx")
+@authenticated(Role.CONNECTOR, Role.REVIEWER)
+@spec.validate(form=s.XlsxForm, resp=responses(HTTP_200=s.EngagementOut), tags=["excel"])
+def import_xlsx(engagement_id: str):
+    """Import a filled フォーマット (columns found by header name), all or nothing;
+    422 lists every bad cell as {"sheet","cell","message"}."""
+    form = request.context.form  # type: ignore[attr-defined]
+    if form is None:
+        raise MalformedRequest("unsupported_media_type", "send multipart/form-data with a file field")
+    engagement = container().reviews.import_xlsx(
+        g.actor, engagement_id, form.file.read(), expected_version=form.expected_version
+    )
+    return write_result(engagement)
 
 
 @api.get("/openapi.json")

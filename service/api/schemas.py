@@ -575,3 +575,8 @@ class CertificationForm(BaseModel):
 class EvidenceForm(BaseModel):
     file: BaseFile
     expected_version: int | None = Field(default=None, ge=0)
+
+
+class XlsxForm(BaseModel):
+    file: BaseFile
+    expected_version: int | None = Field(default=None, ge=0)

@@ -16,7 +16,7 @@ MAX_CONTENT_LENGTH = 6 * 1024 * 1024  # a 5 MB upload plus its multipart envelop
 def create_app(container: Container | None = None) -> Flask:
     from ..api import api, init_api
     from ..api.errors import check_json_body
-    from . import admin, advisories, auth, catalogue, dashboard, engagements
+    from . import admin, advisories, auth, catalogue, dashboard, engagements, library
     from .errors import register_error_handlers
     from .filters import register_filters
     from .security import add_security_headers
@@ -53,7 +53,7 @@ def create_app(container: Container | None = None) -> Flask:
             check_json_body()
 
     init_api(app)
-    for blueprint in (auth.bp, dashboard.bp, engagements.bp, advisories.bp, catalogue.bp, admin.bp):
+    for blueprint in (auth.bp, dashboard.bp, engagements.bp, advisories.bp, library.bp, catalogue.bp, admin.bp):
         app.register_blueprint(blueprint)
     register_filters(app, container.settings.timezone)
     register_error_handlers(app)

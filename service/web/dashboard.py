@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import login_required
@@ -35,6 +35,7 @@ def home():
         last = rows[-1]
         next_cursor = f"{last['last_activity'].isoformat()}~{last['engagement_id']}"
     counts = c.views.state_counts(actor)
+    expiries = c.libraries.earliest_expiry(sorted({row["connector_id"] for row in rows}))
     return render_template(
         "dashboard.html",
         rows=rows,
@@ -48,6 +49,8 @@ def home():
         notices=c.views.notifications(actor),
         next_cursor=next_cursor,
         today=today,
+        expiries=expiries,
+        soon=(today + timedelta(days=60)).isoformat(),
     )
 
 

@@ -15,6 +15,8 @@ from ..domain.engagement import BEFORE_DECISION, OPEN_STATES, SIDE_PARTIES, Enga
 from ..domain.errors import DomainError, Invalid
 from ..messages import error_message
 from .access import container, roles_required
+from ..xlsx import XlsxImportError, XlsxTooLarge
+from .files import XLSX_TYPE, file_response, xlsx_filename
 from .forms import OpenEngagementForm, choices
 from .session import current_actor
 
@@ -109,6 +111,7 @@ def _render(
     errors: dict[str, dict[str, str]] | None = None,
     values: dict[str, MultiDict] | None = None,
     status: int = 200,
+    import_errors: list[dict[str, str]] | None = None,
 ):
     c = container()
     actor = current_actor()
@@ -116,7 +119,11 @@ def _render(
     edition = c.editions.get(engagement.edition)
     catalogue = {item.number: item for item in edition.items}
     read_only = as_of is not None or actor.role is Role.AUDITOR
-    items = [_item_view(engagement, item, catalogue.get(item["number"]), actor, read_only) for item in engagement.items]
+    certifications = _usable_certifications(c, engagement)
+    items = [
+        _item_view(engagement, item, catalogue.get(item["number"]), actor, read_only, certifications)
+        for item in engagement.items
+    ]
     groups: dict[str, list[dict[str, Any]]] = {}
     for view in items:
         groups.setdefault(view["category"], []).append(view)
@@ -146,16 +153,34 @@ def _render(
             condition_rows=range(MAX_CONDITION_ROWS),
             counts=_verdict_counts(engagement),
             current_edition=c.editions.current().id,
+            import_errors=import_errors or [],
         ),
         status,
     )
+
+
+def _usable_certifications(c: Any, engagement: Engagement) -> list[dict[str, Any]]:
+    """The connector's certifications valid today (offered in the judgement form)."""
+    today = c.reviews.today().isoformat()
+    return [
+        cert
+        for cert in c.libraries.certifications(engagement.connector["id"])
+        if not cert["withdrawn"] and cert["valid_from"] <= today <= cert["valid_until"]
+    ]
 
 
 def _values(states: tuple[State, ...]) -> set[str]:
     return {state.value for state in states}
 
 
-def _item_view(engagement: Engagement, item: dict[str, Any], catalogue_item: Any, actor: Any, read_only: bool) -> dict[str, Any]:
+def _item_view(
+    engagement: Engagement,
+    item: dict[str, Any],
+    catalogue_item: Any,
+    actor: Any,
+    read_only: bool,
+    certifications: list[dict[str, Any]],
+) -> dict[str, Any]:
     number = item["number"]
     active = item["dropped"] is None
     in_cycle = number in engagement.cycle["items"]
@@ -176,6 +201,8 @@ def _item_view(engagement: Engagement, item: dict[str, Any], catalogue_item: Any
         "may_ask": not read_only and reviewing,
         "may_reply": not read_only and actor.role in (Role.REVIEWER, Role.CONNECTOR) and engagement.state in _values(OPEN_STATES),
         "may_close": not read_only and actor.role is Role.REVIEWER and engagement.state in _values(OPEN_STATES),
+        "certifications": [c for c in certifications if number in c["items"]] if reviewing else [],
+        "evidence": item.get("evidence", []),
     }
 
 
@@ -310,6 +337,7 @@ def judge(engagement_id: str, number: int):
             number,
             verdict=request.form.get("verdict"),
             comment=request.form.get("comment", ""),
+            certification_id=request.form.get("certification_id") or None,
             expected_version=expected,
         ),
         f"通番{number}を判定しました。",
@@ -407,6 +435,83 @@ def withdraw(engagement_id: str):
             current_actor(), engagement_id, request.form.get("reason", ""), expected_version=expected
         ),
         "案件を取り下げました。",
+    )
+
+
+# ---------------------------------------------------------------- files, Excel and the answer library
+
+
+@bp.post("/<engagement_id>/items/<int:number>/evidence")
+@roles_required(Role.CONNECTOR, Role.REVIEWER)
+def attach_evidence(engagement_id: str, number: int):
+    upload = request.files.get("file")
+
+    def command(expected: int | None) -> Any:
+        if upload is None or not upload.filename:
+            raise Invalid("添付するファイルを選択してください。", field="file")
+        return container().reviews.attach_evidence(
+            current_actor(), engagement_id, number, data=upload.read(), filename=upload.filename, expected_version=expected
+        )
+
+    return _act(engagement_id, f"evidence-{number}", command, f"通番{number}に証跡を添付しました。", f"item-{number}")
+
+
+@bp.get("/<engagement_id>/evidence/<sha256>")
+@roles_required(*READERS)
+def evidence(engagement_id: str, sha256: str):
+    data, record = container().reviews.evidence_file(current_actor(), engagement_id, sha256)
+    return file_response(data, record)
+
+
+@bp.get("/<engagement_id>/export.xlsx")
+@roles_required(*READERS)
+def export_xlsx(engagement_id: str):
+    data, engagement = container().reviews.export_xlsx(current_actor(), engagement_id)
+    return file_response(data, {"filename": xlsx_filename(engagement), "content_type": XLSX_TYPE})
+
+
+@bp.post("/<engagement_id>/import")
+@roles_required(Role.CONNECTOR, Role.REVIEWER)
+def import_xlsx(engagement_id: str):
+    upload = request.files.get("file")
+    try:
+        if upload is None or not upload.filename:
+            raise XlsxImportError.single("取り込むExcelファイルを選択してください。")
+        container().reviews.import_xlsx(
+            current_actor(), engagement_id, upload.read(), expected_version=_int(request.form.get("expected_version"))
+        )
+    except XlsxImportError as error:
+        flash("Excelファイルを取り込めませんでした。内容は変更していません。", "error")
+        status = 413 if isinstance(error, XlsxTooLarge) else 422
+        return _render(engagement_id, import_errors=error.errors, status=status)
+    except DomainError as error:
+        if error.code == "engagement_not_found":
+            raise
+        flash(f"{error_message(error)} 内容は変更していません。", "error")
+        return _render(engagement_id, status=409 if error.kind == "conflict" else 422)
+    flash("Excelファイルの回答を取り込みました。")
+    return redirect(url_for(".show", engagement_id=engagement_id), 303)
+
+
+@bp.post("/<engagement_id>/prefill")
+@roles_required(Role.CONNECTOR)
+def prefill(engagement_id: str):
+    return _act(
+        engagement_id,
+        "library",
+        lambda expected: container().reviews.prefill_from_library(current_actor(), engagement_id, expected_version=expected),
+        "回答ライブラリの内容を未回答の項目に反映しました。",
+    )
+
+
+@bp.post("/<engagement_id>/library")
+@roles_required(Role.CONNECTOR)
+def save_to_library(engagement_id: str):
+    return _act(
+        engagement_id,
+        "library",
+        lambda _expected: container().reviews.save_answers_to_library(current_actor(), engagement_id),
+        "この案件の回答を回答ライブラリに保存しました。",
     )
 
 

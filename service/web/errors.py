@@ -13,6 +13,7 @@ from ..api.errors import MalformedRequest, RequestValidationFailed
 from ..catalogue import CatalogueError
 from ..domain.errors import DomainError
 from ..messages import error_message
+from ..xlsx import XlsxImportError, XlsxTooLarge
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,16 @@ def register_error_handlers(app: Flask) -> None:
     def invalid_request(error: RequestValidationFailed):
         fields = ", ".join(".".join(e["loc"]) for e in error.errors) or "body"
         return error_response(422, "validation_error", f"入力内容に誤りがあります: {fields}", errors=error.errors)
+
+    @app.errorhandler(XlsxTooLarge)
+    def workbook_too_large(error: XlsxTooLarge):
+        return error_response(413, "payload_too_large", error.errors[0]["message"])
+
+    @app.errorhandler(XlsxImportError)
+    def workbook_refused(error: XlsxImportError):
+        first = error.errors[0]["message"] if error.errors else "ファイルを取り込めません。"
+        message = first if len(error.errors) == 1 else f"{len(error.errors)}件の問題があります。"
+        return error_response(422, "invalid_workbook", message, errors=error.errors)
 
     @app.errorhandler(MalformedRequest)
     def malformed(error: MalformedRequest):

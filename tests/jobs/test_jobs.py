@@ -113,3 +113,21 @@ def test_advisory_fanout_notices_each_active_engagement_once(container, people, 
 def test_bad_job_arguments_exit_2_with_one_line(store, args):
     result = subprocess.run([sys.executable, "-m", "jobs", *args], capture_output=True, text=True, env={**os.environ, **store.env})
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_certificate_expiry_notices_60_30_and_0_days_before_once_each(container, people, store):
+    reviews = container.reviews
+    today = reviews.today()
+    library = reviews.register_certification(
+        people.connector, kind="soc2", scope="決済基盤", issuer="監査法人", items=[1],
+        valid_from=today - timedelta(days=300), valid_until=today + timedelta(days=45),
+    )
+    certification_id = library.certifications[0]["id"]
+    assert run_job(store, "certificate_expiry", today)["noticed"] == 1  # 60 days before has passed
+    assert run_job(store, "certificate_expiry", today)["noticed"] == 0
+    results = start_jobs(store, "certificate_expiry", today + timedelta(days=50), 2)  # after an outage, overlapping
+    assert sum(r["noticed"] for r in results) == 2  # the 30- and 0-day notices, once each
+    stored = reviews.library(people.connector)
+    assert sorted(stored.expiry_notices) == sorted(f"{certification_id}:{d}" for d in (0, 30, 60))
+    subjects = [n["subject"] for n in container.views.notifications(people.connector)]
+    assert sum("有効期限" in subject for subject in subjects) == 3
