@@ -20,7 +20,7 @@ install: $(STAMP)
 run: install
 	$(BIN)/python -m service init
 	$(BIN)/python -m service demo
-	$(BIN)/python -m service serve --host 127.0.0.1 --port 8000
+	MFA_REQUIRED_ROLES= $(BIN)/python -m service serve --host 127.0.0.1 --port 8000
 
 ## make test: the whole suite on SQLite and PostgreSQL
 test: install postgres chromium

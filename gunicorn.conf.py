@@ -2,6 +2,10 @@
 
 import os
 
+import gunicorn
+
+gunicorn.SERVER = "fisc-review"  # no server name and version banner in responses
+
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("WEB_THREADS", "4"))

@@ -25,12 +25,14 @@ from .report import (
     percentile,
     rate,
     ratio,
+    structured_logs_to_stderr,
     table,
     verdict,
     versions,
 )
 
 STORE_LABELS = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
+TOTP_STATE = "totp-last-step"
 
 # (key, measure, target) of every row a step produces, so a failed step still prints its rows with the reason
 LATENCY = (
@@ -201,6 +203,8 @@ def run_web(store: Any, dataset: Dataset, asof: tuple[str, list[str]] | None, ar
         "seed": args.seed + 7,
         "asof": {"id": asof[0], "instants": asof[1]} if asof else None,
         "profile": args.profile,
+        "totp_secret": store.totp_secret,
+        "totp_state": str(store.workdir / TOTP_STATE),
     }
     process = subprocess.run(
         [sys.executable, "-m", "bench.webproc"],
@@ -211,8 +215,8 @@ def run_web(store: Any, dataset: Dataset, asof: tuple[str, list[str]] | None, ar
         timeout=1800,
     )
     if process.returncode != 0:
-        tail = " / ".join(process.stderr.strip().splitlines()[-3:])
-        raise RuntimeError(f"bench.webproc exited with {process.returncode}: {tail}")
+        lines = process.stderr.strip().splitlines() or ["no output"]
+        raise RuntimeError(f"bench.webproc exited with {process.returncode}: {lines[-1].strip()}")
     data = json.loads(process.stdout.strip().splitlines()[-1])
     latency_rows(data, result)
     rss_row(data, result)
@@ -226,13 +230,14 @@ def run_web(store: Any, dataset: Dataset, asof: tuple[str, list[str]] | None, ar
 
 def run_gunicorn(store: Any, dataset: Dataset, args: argparse.Namespace, result: StoreResult, exclude: set[str]) -> None:
     from .loadtest import Gunicorn, load
+    from .totp import next_code
 
     bank = dataset.banks[0]
     paths = [f"/engagements/{e.id}" for e in dataset.of_bank(0) if e.id not in exclude]
     server = Gunicorn(store.env(), store.workdir)
     try:
         server.start()
-        cookie = server.login(bank.reviewer_email, PASSWORD)
+        cookie = server.login(bank.reviewer_email, PASSWORD, next_code(store.totp_secret, store.workdir / TOTP_STATE))
         load(server.port, paths, cookie, args.load_threads, 10, 30, args.seed)  # warm-up both workers
         pages = load(server.port, paths, cookie, args.load_threads, args.load_requests, args.load_seconds, args.seed + 1)
         floor = load(server.port, ["/static/app.css"], cookie, args.load_threads, args.load_requests, min(5.0, args.load_seconds), args.seed + 2)
@@ -309,6 +314,10 @@ def run_store(kind: str, args: argparse.Namespace) -> tuple[StoreResult, str | N
         if dataset is None:
             return result, pg_version
         result.notes.append(dataset.summary())
+        from .totp import enrol
+
+        # reviewers must use a second factor: enrol one for the bench reviewer through the real use case
+        store.totp_secret = enrol(container, dataset.banks[0].reviewer, store.workdir / TOTP_STATE)
         t0 = time.perf_counter()
         applied = container.projections.catch_up()
         catch_up_s = time.perf_counter() - t0
@@ -395,6 +404,7 @@ def profile_in_process(container: Any, dataset: Dataset, asof: Any, result: Stor
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    structured_logs_to_stderr()
     started = time.perf_counter()
     info = machine()
     results: list[StoreResult] = []

@@ -88,10 +88,13 @@ class Gunicorn:
         raise RuntimeError(f"gunicorn did not answer within {timeout:.0f} s: {self.log_tail()}")
 
     def log_tail(self) -> str:
+        """The worker's exception if the log has one (the master's last words otherwise)."""
         try:
-            return " / ".join(self.log_path.read_text(errors="replace").strip().splitlines()[-3:])
+            lines = self.log_path.read_text(errors="replace").strip().splitlines()
         except OSError:
             return "no log"
+        errors = [line.strip() for line in lines if re.match(r"^\w+(\.\w+)*(Error|Exception)\b", line.strip())]
+        return errors[-1] if errors else " / ".join(lines[-2:])
 
     def get(self, path: str, cookie: str | None = None) -> tuple[int, str, http.client.HTTPResponse]:
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
@@ -102,7 +105,7 @@ class Gunicorn:
         finally:
             connection.close()
 
-    def login(self, email: str, password: str) -> str:
+    def login(self, email: str, password: str, totp: str | None = None) -> str:
         status, html, response = self.get("/login")
         cookie = _cookie(response)
         match = CSRF.search(html)
@@ -110,15 +113,19 @@ class Gunicorn:
             raise RuntimeError(f"GET /login answered {status} without a form and a session cookie")
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
         try:
-            body = urlencode({"csrf_token": match.group(1), "email": email, "password": password})
+            form = {"csrf_token": match.group(1), "email": email, "password": password}
+            if totp:
+                form["totp"] = totp
+            body = urlencode(form)
             connection.request(
                 "POST", "/login", body=body, headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}
             )
             response = connection.getresponse()
             response.read()
             session = _cookie(response)
-            if response.status != 302 or not session:
-                raise RuntimeError(f"POST /login answered {response.status}")
+            location = response.getheader("Location", "")
+            if response.status != 302 or not session or location.endswith("/account"):
+                raise RuntimeError(f"POST /login answered {response.status} to {location or 'nowhere'}")
             return session
         finally:
             connection.close()

@@ -46,6 +46,19 @@ def not_measured(measure: str, target: str, reason: str) -> Row:
     return Row(measure, f"not measured: {reason}", "not measured (see ours)", "-", "not computed", target, "not measured")
 
 
+def structured_logs_to_stderr() -> None:
+    """structlog prints to stdout unless configured; keep stdout for the tables
+    (same cost per line, so measured paths that log pay the same)."""
+    import sys
+
+    try:
+        import structlog
+    except ImportError:
+        return
+    if not structlog.is_configured():
+        structlog.configure(logger_factory=structlog.PrintLoggerFactory(file=sys.stderr))
+
+
 # ------------------------------------------------------------------ number formatting
 
 

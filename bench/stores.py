@@ -24,6 +24,7 @@ class BenchStore:
     settings: Settings
     workdir: Path  # temporary files of this run (SQLite files, blobs, logs)
     postgres_url: str | None = None
+    totp_secret: str | None = None  # of the bench reviewer, once enrolled
 
     def container(self, *, project_synchronously: bool = False) -> Container:
         container = bootstrap(replace(self.settings, project_synchronously=project_synchronously))

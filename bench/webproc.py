@@ -38,6 +38,9 @@ def timed(call: Callable[[], Any]) -> tuple[float, Any]:
 
 def main() -> None:
     spec = json.load(sys.stdin)
+    from .report import structured_logs_to_stderr
+
+    structured_logs_to_stderr()
     from flask_login import login_required
 
     from service.bootstrap import bootstrap
@@ -66,12 +69,23 @@ def main() -> None:
     app.add_url_rule("/__bench/noop", "bench_noop", noop)  # the HTTP floor: routing, session, user load
     client = app.test_client()
 
+    from .totp import next_code
+
+    state = Path(spec["totp_state"]) if spec.get("totp_state") else None
     page = client.get("/login")
     token = CSRF.search(page.get_data(as_text=True)).group(1)
-    response = client.post("/login", data={"csrf_token": token, "email": spec["email"], "password": spec["password"]})
-    if response.status_code != 302:
-        raise RuntimeError(f"page login answered {response.status_code}")
-    response = client.post("/api/v1/auth/token", json={"email": spec["email"], "password": spec["password"]})
+    form = {"csrf_token": token, "email": spec["email"], "password": spec["password"]}
+    code = next_code(spec.get("totp_secret"), state)
+    if code:
+        form["totp"] = code
+    response = client.post("/login", data=form)
+    if response.status_code != 302 or response.headers.get("Location", "").endswith("/account"):
+        raise RuntimeError(f"page login answered {response.status_code} to {response.headers.get('Location')}")
+    credentials = {"email": spec["email"], "password": spec["password"]}
+    code = next_code(spec.get("totp_secret"), state)
+    if code:
+        credentials["totp"] = code
+    response = client.post("/api/v1/auth/token", json=credentials)
     if response.status_code != 200:
         raise RuntimeError(f"token login answered {response.status_code}: {response.get_data(as_text=True)[:200]}")
     bearer = {"Authorization": f"Bearer {response.json['token']}"}

@@ -20,7 +20,8 @@ import psycopg
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from service.bootstrap import Container
 from service.health import scheduler_heartbeat as heartbeat
@@ -79,6 +80,17 @@ def single_clock(container: Container) -> Iterator[None]:
         yield
 
 
+def stored_next_runs(container: Container) -> dict[str, datetime]:
+    """When each job was due before this clock started: re-adding a job must not skip
+    a run that fell due while no clock was running (it runs once, late)."""
+    with container.engine.connect() as connection:
+        try:
+            rows = connection.execute(text("SELECT id, next_run_time FROM apscheduler_jobs")).all()
+        except SQLAlchemyError:
+            return {}  # first start: the table does not exist yet
+    return {job_id: datetime.fromtimestamp(at, timezone.utc) for job_id, at in rows if at is not None}
+
+
 def build_scheduler(container: Container) -> BlockingScheduler:
     from . import SCHEDULES
 
@@ -88,9 +100,16 @@ def build_scheduler(container: Container) -> BlockingScheduler:
         jobstores={"default": SQLAlchemyJobStore(engine=container.engine, tablename="apscheduler_jobs")},
         job_defaults={"coalesce": True, "misfire_grace_time": MISFIRE_GRACE_SECONDS, "max_instances": 1},
     )
+    stored = stored_next_runs(container)
     for job_id, schedule in SCHEDULES.items():
+        extra = {"next_run_time": stored[job_id]} if stored.get(job_id) else {}
         scheduler.add_job(
-            run_scheduled, CronTrigger(timezone=zone, **schedule.cron), args=[job_id], id=job_id, replace_existing=True
+            run_scheduled,
+            CronTrigger(timezone=zone, **schedule.cron),
+            args=[job_id],
+            id=job_id,
+            replace_existing=True,
+            **extra,
         )
     scheduler.add_job(beat, CronTrigger(timezone=zone, minute="*"), id="heartbeat", replace_existing=True)
     return scheduler

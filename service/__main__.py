@@ -145,10 +145,16 @@ def cmd_projector(container: Container, args: argparse.Namespace) -> None:
 
 
 def cmd_serve(container: Container, args: argparse.Namespace) -> None:
+    from werkzeug.serving import WSGIRequestHandler
+
     from .web import create_app
 
+    class QuietBanner(WSGIRequestHandler):
+        server_version = "fisc-review"  # no server version banner
+        sys_version = ""
+
     container.init()
-    create_app(container).run(host=args.host, port=args.port, debug=False)
+    create_app(container).run(host=args.host, port=args.port, debug=False, request_handler=QuietBanner)
 
 
 COMMANDS: dict[str, Callable[[Container, argparse.Namespace], int | None]] = {

@@ -7,11 +7,13 @@ from datetime import datetime, timezone
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Boolean, DateTime, ForeignKey, String, func, select
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, func, select
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from .domain.actors import Actor
+from .security_log import SecurityLog
 from .domain.codes import OrgKind, Role
 from .domain.errors import DuplicateEmail, Invalid, NotFound, OrgNotFound
 from .storage import Base
@@ -58,17 +60,22 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    credentials_epoch: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class Accounts:
     """Use cases on organisations and users."""
 
-    def __init__(self, sessions: sessionmaker[Session], hasher: PasswordHasher | None = None) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], hasher: PasswordHasher | None = None, security_log: SecurityLog | None = None
+    ) -> None:
         self.sessions = sessions
         self.hasher = hasher or PasswordHasher()
+        self.security_log = security_log or SecurityLog(sessions)
 
-    def add_org(self, name: str, kind: str) -> str:
+    def add_org(self, name: str, kind: str, *, by: Actor | None = None) -> str:
         name = (name or "").strip()
         if not name or len(name) > 200:
             raise Invalid("name must be 1 to 200 characters", field="name")
@@ -82,9 +89,11 @@ class Accounts:
             org = Org(name=name, kind=org_kind.value)
             session.add(org)
             session.flush()
-            return org.id
+            org_id = org.id
+        self.security_log.record("org_added", "success", actor=by, org_added=org_id, name=name, org_kind=org_kind.value)
+        return org_id
 
-    def add_user(self, *, email: str, name: str, org_id: str, role: str, password: str) -> str:
+    def add_user(self, *, email: str, name: str, org_id: str, role: str, password: str, by: Actor | None = None) -> str:
         email = normalise_email(email)
         name = (name or "").strip()
         if not name or len(name) > 200:
@@ -110,7 +119,9 @@ class Accounts:
                 session.flush()
             except IntegrityError:
                 raise DuplicateEmail(f"a user with e-mail {email} already exists") from None
-            return user.id
+            user_id = user.id
+        self.security_log.record("user_added", "success", actor=by, user=user_id, email=email, role=user_role.value, org=org_id)
+        return user_id
 
     def authenticate(self, email: str, password: str) -> Actor | None:
         """The actor for valid credentials of an active user, else ``None``."""
@@ -148,12 +159,21 @@ class Accounts:
                 session.expunge(user)
             return users
 
-    def set_active(self, user_id: str, active: bool) -> None:
+    def set_active(self, user_id: str, active: bool, *, by: Actor | None = None) -> None:
+        """Enable or disable a user; disabling ends every session and token at once."""
         with self.sessions.begin() as session:
-            user = session.get(User, user_id)
+            user = session.get(User, user_id) if isinstance(user_id, str) else None
             if user is None:
                 raise NotFound(f"user {user_id} does not exist")
             user.active = active
+            if not active:
+                user.credentials_epoch = (user.credentials_epoch or 0) + 1
+        self.security_log.record("user_enabled" if active else "user_disabled", "success", actor=by, user=user_id)
+
+    def set_password(self, user_id: str, password: str) -> None:
+        check_password(password)
+        with self.sessions.begin() as session:
+            session.get(User, user_id).password_hash = self.hasher.hash(password)
 
     def email_of(self, user_id: str) -> str:
         with self.sessions() as session:
@@ -175,13 +195,26 @@ class Accounts:
             return orgs
 
 
+COMMON_PASSWORDS = frozenset(FREQUENCY_LISTS["passwords"])  # 30,000 most used passwords (zxcvbn)
+
+
 def normalise_email(email: str, *, strict: bool = True) -> str:
+    """Lower-cased address; strictly checked when stored (it reaches mail headers)."""
     email = (email or "").strip().lower()
-    if strict and (len(email) > 254 or email.count("@") != 1 or email.startswith("@") or email.endswith("@")):
+    if strict and (
+        len(email) > 254
+        or email.count("@") != 1
+        or email.startswith("@")
+        or email.endswith("@")
+        or any(ord(ch) <= 32 or ord(ch) == 127 for ch in email)
+    ):
         raise Invalid("e-mail address is not valid", field="email")
     return email
 
 
 def check_password(password: str) -> None:
+    """12 to 128 characters (all of them count: argon2 does not truncate), not a common one."""
     if not isinstance(password, str) or not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
         raise Invalid(f"password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters", field="password")
+    if password.lower() in COMMON_PASSWORDS:
+        raise Invalid("this password is on the list of commonly used passwords", field="password")

@@ -63,6 +63,7 @@ class ReviewApplication(Application):
         self.after_save: list[Callable[[], None]] = []
         self.timeline_index: Any = None  # set by bootstrap: the read side's (engagement, time) -> version index
         self.library_index: Any = None  # set by bootstrap: which libraries are shared with which banks
+        self.security_log: Any = None  # set by bootstrap: records exports and downloads
 
     def today(self) -> date:
         """Today's date in the application's time zone (Asia/Tokyo by default)."""
@@ -367,7 +368,9 @@ class ReviewApplication(Application):
         record = engagement.has_evidence(sha256)
         if record is None:
             raise EngagementNotFound("no such evidence on this engagement")
-        return self.blobs.get(sha256), record
+        data = self.blobs.get(sha256)
+        self._log_export("evidence", actor, engagement_id=str(engagement.id), sha256=sha256)
+        return data, record
 
     # ------------------------------------------------------------------ the connector's answer library
 
@@ -457,7 +460,9 @@ class ReviewApplication(Application):
         certification = library.certification(certification_id)
         if not certification["file"]:
             raise LibraryNotFound("the certification has no file")
-        return self.blobs.get(certification["file"]["sha256"]), certification["file"]
+        data = self.blobs.get(certification["file"]["sha256"])
+        self._log_export("certification", actor, certification_id=certification_id)
+        return data, certification["file"]
 
     def _reviews_connector(self, actor: Actor, connector_org_id: str) -> bool:
         return self.library_index.bank_reviews(actor.org_id, connector_org_id)
@@ -509,7 +514,12 @@ class ReviewApplication(Application):
         data = export_engagement(
             engagement, self.editions.get(engagement.edition), include_review=actor.role in BANK_ROLES
         )
+        self._log_export("xlsx", actor, engagement_id=str(engagement.id))
         return data, engagement
+
+    def _log_export(self, what: str, actor: Actor, **detail: Any) -> None:
+        if self.security_log is not None:
+            self.security_log.record("export", "success", actor=actor, what=what, **detail)
 
     def import_xlsx(self, actor: Actor, engagement_id: Any, data: bytes, *, expected_version: Any = None) -> Engagement:
         """Apply a filled フォーマット: every answer that differs, in one save, or nothing."""

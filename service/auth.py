@@ -1,12 +1,14 @@
-"""Authentication: password login with lockout, optional TOTP, and revocable API tokens.
+"""Authentication: password login with lockout, TOTP (single use, mandatory for some
+roles), server-side browser sessions and revocable API tokens.
 
-Failed attempts are counted per e-mail address whether or not an account exists,
-so the responses (and their timing) do not reveal which addresses are registered.
+Failed attempts are counted per e-mail address whether or not an account exists, so
+the responses (and their timing) do not reveal which addresses are registered.
+Every session and token records the user's *credentials epoch*; logout, a password
+change or disabling the account bumps it, which ends every other session and token.
 """
 
 from __future__ import annotations
 
-import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -14,19 +16,34 @@ from typing import Callable
 
 import pyotp
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import DateTime, ForeignKey, Integer, String, select
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
-from .accounts import Accounts, User, normalise_email
+from .accounts import Accounts, User, check_password, normalise_email
 from .domain.actors import Actor
-from .domain.errors import AccountLocked, Invalid, InvalidCredentials, InvalidToken, TotpRequired
+from .domain.errors import (
+    AccountLocked,
+    Forbidden,
+    Invalid,
+    InvalidCredentials,
+    InvalidToken,
+    TotpRequired,
+)
+from .security_log import SecurityLog
 from .storage import Base
-
-log = logging.getLogger(__name__)
 
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
 TOKEN_LIFETIME = timedelta(hours=1)
+SESSION_IDLE = timedelta(minutes=30)
+SESSION_ABSOLUTE = timedelta(hours=12)
+TOTP_STEP = 30
+
+
+class MfaEnrolmentRequired(Forbidden):
+    """The role needs a second factor and none is enrolled yet (enrol in the browser)."""
+
+    code = "mfa_enrolment_required"
 
 
 class LoginFailures(Base):
@@ -38,7 +55,7 @@ class LoginFailures(Base):
 
 
 class LoginEvent(Base):
-    """Every login attempt, for the user's own login history and the auditors."""
+    """Every login attempt, for the user's own login history."""
 
     __tablename__ = "login_events"
 
@@ -56,15 +73,37 @@ class ApiToken(Base):
 
     id: Mapped[str] = mapped_column(String(43), primary_key=True)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    epoch: Mapped[int] = mapped_column(Integer, default=0)
     issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class WebSession(Base):
+    """A browser session held on the server: the cookie carries only its random id."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(43), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    epoch: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    mfa_pending: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 @dataclass(frozen=True)
 class IssuedToken:
     token: str
     expires_at: datetime
+
+
+@dataclass(frozen=True)
+class LiveSession:
+    id: str
+    actor: Actor
+    mfa_pending: bool
 
 
 def as_utc(value: datetime) -> datetime:
@@ -79,11 +118,15 @@ class Authenticator:
         accounts: Accounts,
         secret_key: str,
         clock: Callable[[], datetime],
+        security_log: SecurityLog,
+        mfa_required_roles: tuple[str, ...] = (),
     ) -> None:
         self.sessions = sessions
         self.accounts = accounts
         self.serializer = URLSafeSerializer(secret_key, salt="api-token")
         self.clock = clock
+        self.security_log = security_log
+        self.mfa_required_roles = mfa_required_roles
 
     # ------------------------------------------------------------------ login
 
@@ -91,22 +134,25 @@ class Authenticator:
         self, email: str, password: str, totp: str | None = None, *, client: str = "", channel: str = "web"
     ) -> Actor:
         """Check credentials (and TOTP when enrolled); lock after repeated failures.
-        Every attempt is recorded in the login history."""
+
+        A role that must use a second factor but has none enrolled raises
+        ``MfaEnrolmentRequired`` *after* the password was checked (the browser
+        then only offers the enrolment page)."""
         key = normalise_email(email, strict=False)
         now = self.clock()
-        with self.sessions.begin() as session:
+        with self.sessions() as session:
             failures = session.get(LoginFailures, key)
-            if failures and failures.locked_until and as_utc(failures.locked_until) > now:
-                log.warning("login refused: account locked")
-                self._record(key, None, now, client, channel, "locked")
-                raise AccountLocked("too many failed logins; try again later")
+            locked = failures is not None and failures.locked_until and as_utc(failures.locked_until) > now
+        if locked:
+            self._record(key, None, now, client, channel, "locked")
+            raise AccountLocked("too many failed logins; try again later")
         actor = self.accounts.authenticate(key, password)
         if actor is not None:
             secret = self._totp_secret(actor.id)
             if secret and not totp:
                 self._record(key, actor.id, now, client, channel, "totp_required")
                 raise TotpRequired("this account needs its one-time code (totp)")
-            if secret and not self._totp_ok(secret, totp or ""):
+            if secret and not self._use_totp(actor.id, secret, totp or ""):
                 actor = None
         if actor is None:
             self._count_failure(key, now)
@@ -116,12 +162,17 @@ class Authenticator:
             failures = session.get(LoginFailures, key)
             if failures:
                 session.delete(failures)
-        self._record(key, actor.id, now, client, channel, "success")
+        self._record(key, actor.id, now, client, channel, "success", actor)
+        if actor.role.value in self.mfa_required_roles and not self.has_totp(actor):
+            raise MfaEnrolmentRequired("this role must enrol a second factor (TOTP) first", actor=actor)
         return actor
 
-    def _record(self, email: str, user_id: str | None, at: datetime, client: str, channel: str, outcome: str) -> None:
+    def _record(
+        self, email: str, user_id: str | None, at: datetime, client: str, channel: str, outcome: str, actor: Actor | None = None
+    ) -> None:
         with self.sessions.begin() as session:
             session.add(LoginEvent(email=email, user_id=user_id, at=at, client=client[:64], channel=channel, outcome=outcome))
+        self.security_log.record("login", outcome, actor=actor, email=email, client=client, channel=channel)
 
     def login_history(self, actor: Actor, limit: int = 20) -> list[LoginEvent]:
         """The user's own recent login attempts (by address, so failures show too)."""
@@ -144,7 +195,7 @@ class Authenticator:
             failures.count += 1
             if failures.count >= MAX_FAILURES:
                 failures.locked_until = now + LOCKOUT
-                log.warning("account locked after %d failed logins", failures.count, extra={"email": key})
+                self.security_log.record("lockout", "locked", email=key, failures=failures.count)
             session.add(failures)
 
     # ------------------------------------------------------------------ TOTP
@@ -156,31 +207,117 @@ class Authenticator:
         with self.sessions() as session:
             return session.scalar(select(User.totp_secret).where(User.id == user_id))
 
-    @staticmethod
-    def _totp_ok(secret: str, code: str) -> bool:
-        return pyotp.TOTP(secret).verify(code.strip(), valid_window=1)
+    def _matching_step(self, secret: str, code: str) -> int | None:
+        """The time step (within ±1) whose code this is, or None."""
+        code = code.strip()
+        now = self.clock().timestamp()
+        totp = pyotp.TOTP(secret)
+        for offset in (0, -1, 1):
+            step = int(now // TOTP_STEP) + offset
+            if secrets.compare_digest(totp.at(step * TOTP_STEP), code):
+                return step
+        return None
+
+    def _use_totp(self, user_id: str, secret: str, code: str) -> bool:
+        """A code is accepted once: a replay within its window is refused."""
+        step = self._matching_step(secret, code)
+        if step is None:
+            return False
+        with self.sessions.begin() as session:
+            used = session.execute(
+                update(User)
+                .where(User.id == user_id, (User.totp_last_step.is_(None)) | (User.totp_last_step < step))
+                .values(totp_last_step=step)
+            )
+            return used.rowcount == 1
 
     def start_totp_enrolment(self) -> str:
         """A new secret for the user to scan; it takes effect once confirmed."""
         return pyotp.random_base32()
 
     def confirm_totp(self, actor: Actor, secret: str, code: str) -> None:
-        if not self._totp_ok(secret, code):
+        step = self._matching_step(secret, code)
+        if step is None:
             raise Invalid("the one-time code does not match", field="code")
         with self.sessions.begin() as session:
-            session.get(User, actor.id).totp_secret = secret
+            user = session.get(User, actor.id)
+            user.totp_secret = secret
+            user.totp_last_step = step
+        self.security_log.record("mfa_enrolled", "success", actor=actor)
 
     def totp_uri(self, actor: Actor, secret: str) -> str:
         return pyotp.TOTP(secret).provisioning_uri(name=actor.name, issuer_name="FISC API接続審査")
 
+    # ------------------------------------------------------------------ browser sessions
+
+    def _epoch(self, session: Session, user_id: str) -> int:
+        return session.scalar(select(User.credentials_epoch).where(User.id == user_id)) or 0
+
+    def start_session(self, actor: Actor, *, mfa_pending: bool = False) -> str:
+        """A new server-side session (a new id at every login)."""
+        now = self.clock()
+        session_id = secrets.token_urlsafe(32)
+        with self.sessions.begin() as session:
+            session.add(
+                WebSession(
+                    id=session_id,
+                    user_id=actor.id,
+                    epoch=self._epoch(session, actor.id),
+                    created_at=now,
+                    last_seen_at=now,
+                    mfa_pending=mfa_pending,
+                )
+            )
+        return session_id
+
+    def resume_session(self, session_id: str) -> LiveSession | None:
+        """The session if it is still alive (not ended, not idle 30 min, not older than 12 h)."""
+        now = self.clock()
+        with self.sessions.begin() as session:
+            row = session.get(WebSession, session_id) if isinstance(session_id, str) else None
+            if row is None or row.ended_at is not None or row.epoch != self._epoch(session, row.user_id):
+                return None
+            if now - as_utc(row.last_seen_at) > SESSION_IDLE or now - as_utc(row.created_at) > SESSION_ABSOLUTE:
+                row.ended_at = now
+                return None
+            if now - as_utc(row.last_seen_at) > timedelta(seconds=60):
+                row.last_seen_at = now
+            user_id, pending = row.user_id, row.mfa_pending
+        actor = self.accounts.actor(user_id)
+        return LiveSession(session_id, actor, pending) if actor else None
+
+    def finish_mfa(self, session_id: str) -> None:
+        with self.sessions.begin() as session:
+            row = session.get(WebSession, session_id)
+            if row is not None:
+                row.mfa_pending = False
+
+    def end_everything(self, actor: Actor, reason: str) -> None:
+        """End every session and token of the user (logout, password change, disable)."""
+        with self.sessions.begin() as session:
+            session.execute(
+                update(User).where(User.id == actor.id).values(credentials_epoch=User.credentials_epoch + 1)
+            )
+        self.security_log.record("sessions_ended", "success", actor=actor, reason=reason)
+
+    def change_password(self, actor: Actor, current: str, new: str) -> None:
+        if self.accounts.authenticate(self.accounts.email_of(actor.id), current) is None:
+            raise Invalid("the current password is wrong", field="current_password")
+        check_password(new)
+        self.accounts.set_password(actor.id, new)
+        self.end_everything(actor, "password_changed")
+
     # ------------------------------------------------------------------ API tokens
 
-    def issue_token(self, actor: Actor) -> IssuedToken:
+    def issue_token(self, actor: Actor, client: str = "") -> IssuedToken:
         now = self.clock()
         token_id = secrets.token_urlsafe(32)
         expires_at = now + TOKEN_LIFETIME
         with self.sessions.begin() as session:
-            session.add(ApiToken(id=token_id, user_id=actor.id, issued_at=now, expires_at=expires_at))
+            session.add(
+                ApiToken(id=token_id, user_id=actor.id, epoch=self._epoch(session, actor.id), issued_at=now, expires_at=expires_at)
+            )
+        self.security_log.record("token_issued", "success", actor=actor, client=client, expires_at=expires_at.isoformat())
         return IssuedToken(self.serializer.dumps(token_id), expires_at)
 
     def _token_row(self, session: Session, token: str) -> ApiToken:
@@ -189,7 +326,12 @@ class Authenticator:
         except BadSignature:
             raise InvalidToken("the token is not valid") from None
         row = session.get(ApiToken, token_id) if isinstance(token_id, str) else None
-        if row is None or row.revoked_at is not None or as_utc(row.expires_at) <= self.clock():
+        if (
+            row is None
+            or row.revoked_at is not None
+            or as_utc(row.expires_at) <= self.clock()
+            or row.epoch != self._epoch(session, row.user_id)
+        ):
             raise InvalidToken("the token is expired or revoked")
         return row
 
@@ -202,5 +344,8 @@ class Authenticator:
         return actor
 
     def revoke_token(self, token: str) -> None:
+        """Logout over the API: this token, and every other session and token of the user."""
+        actor = self.actor_for_token(token)
         with self.sessions.begin() as session:
             self._token_row(session, token).revoked_at = self.clock()
+        self.end_everything(actor, "logout")

@@ -18,6 +18,8 @@ from .editions import Editions
 from .projections import ProjectionRunner, all_projections
 from .storage import SQLITE_LOCK_TIMEOUT_SECONDS, Base, eventsourcing_env, make_engine, schema_lock
 from .blobs import BlobStore
+from .logs import configure_logging
+from .security_log import SecurityLog
 from .views import AdvisoryViews, LibraryViews, Views
 
 log = logging.getLogger(__name__)
@@ -36,6 +38,7 @@ class Container:
     authenticator: Authenticator
     advisories: AdvisoryViews
     libraries: LibraryViews
+    security_log: SecurityLog
 
     def init(self) -> list[str]:
         """Create the schema (idempotent), load bundled editions not loaded yet and
@@ -62,11 +65,15 @@ class Container:
 
 
 def bootstrap(settings: Settings | None = None, *, clock: Clock = utc_now) -> Container:
+    configure_logging()
     settings = settings or Settings.from_env()
     engine = make_engine(settings)
     sessions = sessionmaker(engine, expire_on_commit=False)
+    security_log = SecurityLog(sessions)
     accounts = Accounts(
-        sessions, PasswordHasher(time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib)
+        sessions,
+        PasswordHasher(time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib),
+        security_log,
     )
     editions = Editions(sessions)
     reviews = ReviewApplication(
@@ -86,9 +93,12 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock = utc_now) -> Co
     reviews.timeline_index = views
     libraries = LibraryViews(engine)
     reviews.library_index = libraries
-    authenticator = Authenticator(sessions, accounts, settings.secret_key, clock)
+    reviews.security_log = security_log
+    authenticator = Authenticator(
+        sessions, accounts, settings.secret_key, clock, security_log, mfa_required_roles=settings.mfa_required_roles
+    )
     container = Container(
-        settings, engine, sessions, accounts, editions, reviews, projections, views, authenticator, AdvisoryViews(engine), libraries
+        settings, engine, sessions, accounts, editions, reviews, projections, views, authenticator, AdvisoryViews(engine), libraries, security_log
     )
     if settings.project_synchronously:
         reviews.after_save.append(container.catch_up_quietly)

@@ -28,6 +28,8 @@ class Settings:
     base_url: str = "http://127.0.0.1:8000"  # where e-mails link to
     reminder_business_days: int = 3  # a reminder after N business days, an escalation after 2N
     secure_cookies: bool = False  # set SECURE_COOKIES=1 when served over https
+    mfa_required_roles: tuple[str, ...] = ("reviewer", "liaison", "admin")
+    login_rate_limit: str = "30 per minute"  # per client address, on top of the per-account lockout
     argon2_time_cost: int = 3  # argon2id RFC 9106 "second recommended" profile
     argon2_memory_kib: int = 65536
 
@@ -57,6 +59,10 @@ class Settings:
             base_url=env.get("APP_BASE_URL") or "http://127.0.0.1:8000",
             reminder_business_days=int(env.get("REMINDER_BUSINESS_DAYS") or 3),
             secure_cookies=(env.get("SECURE_COOKIES") or "0").lower() in ("1", "true", "yes"),
+            mfa_required_roles=tuple(
+                role.strip() for role in env.get("MFA_REQUIRED_ROLES", "reviewer,liaison,admin").split(",") if role.strip()
+            ),
+            login_rate_limit=env.get("LOGIN_RATE_LIMIT") or "30 per minute",
             argon2_time_cost=int(env.get("ARGON2_TIME_COST") or 3),
             argon2_memory_kib=int(env.get("ARGON2_MEMORY_KIB") or 65536),
         )

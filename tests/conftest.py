@@ -18,8 +18,9 @@ import pytest
 from service.bootstrap import Container, bootstrap
 from service.config import Settings
 
-FAST_HASHING = {"argon2_time_cost": 1, "argon2_memory_kib": 1024}  # tests only: production keeps the defaults
-FAST_HASHING_ENV = {"ARGON2_TIME_COST": "1", "ARGON2_MEMORY_KIB": "1024"}
+# tests only: cheap hashing, and no mandatory second factor unless a test turns it on
+FAST_HASHING = {"argon2_time_cost": 1, "argon2_memory_kib": 1024, "mfa_required_roles": ()}
+FAST_HASHING_ENV = {"ARGON2_TIME_COST": "1", "ARGON2_MEMORY_KIB": "1024", "MFA_REQUIRED_ROLES": ""}
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 STORES = ("sqlite", "postgres")
 

@@ -92,13 +92,13 @@ def write_result(engagement: Any, status: int = 200):
 
 
 @api.post("/auth/token")
-@spec.validate(json=s.TokenRequest, resp=Response(HTTP_200=s.TokenResponse, **errors(400, 401, 413, 422)), tags=["auth"], security={})
+@spec.validate(json=s.TokenRequest, resp=Response(HTTP_200=s.TokenResponse, **errors(400, 401, 403, 413, 422, 429)), tags=["auth"], security={})
 def issue_token():
     """Exchange e-mail and password (+ totp when enrolled) for a bearer token valid ≤ 1 hour."""
     data = body()
     auth = container().authenticator
     actor = auth.login(data.email, data.password, data.totp, client=request.remote_addr or "", channel="api")
-    issued = auth.issue_token(actor)
+    issued = auth.issue_token(actor, client=request.remote_addr or "")
     return jsonify({"token": issued.token, "expires_at": issued.expires_at.isoformat()})
 
 

@@ -6,6 +6,8 @@ from datetime import timedelta
 
 from flask import Flask, request
 from flask_login import LoginManager
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 
 from ..bootstrap import Container, bootstrap
@@ -32,6 +34,7 @@ def create_app(container: Container | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=container.settings.secure_cookies,
+        SESSION_COOKIE_NAME="__Host-session" if container.settings.secure_cookies else "session",
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
         REMEMBER_COOKIE_DURATION=timedelta(0),
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
@@ -52,9 +55,15 @@ def create_app(container: Container | None = None) -> Flask:
         if request.path.startswith("/api/"):
             check_json_body()
 
+    app.before_request(auth.require_mfa_enrolment)
+
     init_api(app)
     for blueprint in (auth.bp, dashboard.bp, engagements.bp, advisories.bp, library.bp, catalogue.bp, admin.bp):
         app.register_blueprint(blueprint)
+    limiter = Limiter(get_remote_address, app=app, storage_uri="memory://", default_limits=[])
+    for endpoint in ("auth.login", "api.issue_token"):  # per client address, on top of the per-account lockout
+        limit = limiter.limit(container.settings.login_rate_limit, methods=["POST"])
+        app.view_functions[endpoint] = limit(app.view_functions[endpoint])
     register_filters(app, container.settings.timezone)
     register_error_handlers(app)
     app.after_request(add_security_headers)

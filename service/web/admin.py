@@ -9,6 +9,7 @@ from ..domain.errors import DomainError
 from ..messages import error_message
 from .access import container, roles_required
 from .forms import OrgForm, UserForm, choices
+from .session import current_actor
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -21,7 +22,7 @@ def orgs():
     status = 200
     if form.validate_on_submit():
         try:
-            c.accounts.add_org(form.name.data, form.kind.data)
+            c.accounts.add_org(form.name.data, form.kind.data, by=current_actor())
         except DomainError as error:
             form.name.errors = [error_message(error)]
             status = 422
@@ -50,6 +51,7 @@ def users():
                 org_id=form.org_id.data,
                 role=form.role.data,
                 password=form.password.data,
+                by=current_actor(),
             )
         except DomainError as error:
             field = getattr(form, str(error.context.get("field") or "email"), form.email)
@@ -68,6 +70,6 @@ def users():
 @roles_required(Role.ADMIN)
 def set_active(user_id: str):
     active = request.form.get("active") == "1"
-    container().accounts.set_active(user_id, active)
+    container().accounts.set_active(user_id, active, by=current_actor())
     flash("利用者を有効にしました。" if active else "利用者を無効にしました。")
     return redirect(url_for(".users"), 303)

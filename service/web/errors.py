@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, g, jsonify, render_template, request
+from flask_login import current_user
 from eventsourcing.persistence import ConnectionUnavailableError
 from werkzeug.exceptions import HTTPException
 
@@ -42,10 +43,23 @@ def error_response(status: int, code: str, message: str, **details: Any) -> tupl
     return render_template("error.html", status=status, code=code, message=message), status
 
 
+def log_refusal(code: str) -> None:
+    """Authorisation failures of logged-in callers go to the security log."""
+    actor = getattr(g, "actor", None)
+    if actor is None and current_user and current_user.is_authenticated:
+        actor = current_user.actor
+    if actor is not None:
+        current_app.extensions["container"].security_log.record(
+            "authorisation_failure", code, actor=actor, client=request.remote_addr or "", path=request.path, method=request.method
+        )
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
         status = STATUS_OF_KIND[error.kind]
+        if error.kind in ("forbidden", "not_found"):
+            log_refusal(error.code)
         context = error.context
         return error_response(
             status,
@@ -78,6 +92,8 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         status = error.code or 500
+        if status == 403:
+            log_refusal("forbidden")
         return error_response(status, HTTP_CODES.get(status, "http_error"), error.description or error.name)
 
     @app.errorhandler(CatalogueError)

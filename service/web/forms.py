@@ -27,6 +27,14 @@ class TotpConfirmForm(FlaskForm):
     code = StringField("ワンタイムコード", validators=[DataRequired(REQUIRED), Regexp(r"^\d{6}$", message="6桁の数字を入力してください。")])
 
 
+class PasswordForm(FlaskForm):
+    current_password = PasswordField("現在のパスワード", validators=[DataRequired(REQUIRED), Length(max=1024)])
+    new_password = PasswordField(
+        "新しいパスワード（12〜128文字）",
+        validators=[DataRequired(REQUIRED), Length(min=12, max=128, message="12文字以上128文字以内で入力してください。")],
+    )
+
+
 class OpenEngagementForm(FlaskForm):
     title = StringField("案件名", validators=[DataRequired(REQUIRED), Length(max=200, message="200文字以内で入力してください。")])
     connector_org_id = SelectField("API接続先", validators=[DataRequired("API接続先を選択してください。")], choices=[])

@@ -1,4 +1,4 @@
-"""The logged-in user of a browser session (Flask-Login)."""
+"""The logged-in user of a browser session (Flask-Login over server-side sessions)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,15 @@ from ..domain.codes import Role
 
 
 class SessionUser(UserMixin):
-    def __init__(self, actor: Actor) -> None:
+    """Flask-Login's user: its id is the server-side session id, not the user id."""
+
+    def __init__(self, session_id: str, actor: Actor, mfa_pending: bool = False) -> None:
+        self.session_id = session_id
         self.actor = actor
+        self.mfa_pending = mfa_pending
 
     def get_id(self) -> str:
-        return self.actor.id
+        return self.session_id
 
     @property
     def role(self) -> Role:
@@ -25,9 +29,9 @@ class SessionUser(UserMixin):
         return self.actor.name
 
 
-def load_session_user(user_id: str) -> SessionUser | None:
-    actor = current_app.extensions["container"].accounts.actor(user_id)
-    return SessionUser(actor) if actor else None
+def load_session_user(session_id: str) -> SessionUser | None:
+    live = current_app.extensions["container"].authenticator.resume_session(session_id)
+    return SessionUser(live.id, live.actor, live.mfa_pending) if live else None
 
 
 def current_actor() -> Actor:

@@ -146,11 +146,18 @@ def test_tokens_expire_die_on_logout_and_logins_lock(client, app, people, caller
     assert client.post("/api/v1/auth/token", json={"email": "staff@fintech.example", "password": "correct horse battery"}).status_code == 200
 
 
-def test_totp_is_required_once_enrolled(client, app, people):
+def test_totp_is_required_once_enrolled_and_each_code_works_once(client, app, people):
     auth = app.extensions["container"].authenticator
     secret = auth.start_totp_enrolment()
-    auth.confirm_totp(people.reviewer, secret, pyotp.TOTP(secret).now())
+    enrolled_code = pyotp.TOTP(secret).now()
+    auth.confirm_totp(people.reviewer, secret, enrolled_code)
     credentials = {"email": "reviewer@bank.example", "password": "correct horse battery"}
     assert error_of(client.post("/api/v1/auth/token", json=credentials), 401)["code"] == "totp_required"
     assert error_of(client.post("/api/v1/auth/token", json={**credentials, "totp": "000000"}), 401)["code"] == "invalid_credentials"
-    assert client.post("/api/v1/auth/token", json={**credentials, "totp": pyotp.TOTP(secret).now()}).status_code == 200
+    replay = client.post("/api/v1/auth/token", json={**credentials, "totp": enrolled_code})
+    assert error_of(replay, 401)["code"] == "invalid_credentials"  # the code used to enrol is spent
+    later = datetime.now(timezone.utc) + timedelta(seconds=30)
+    auth.clock = lambda: later
+    fresh = pyotp.TOTP(secret).at(later)
+    assert client.post("/api/v1/auth/token", json={**credentials, "totp": fresh}).status_code == 200
+    assert error_of(client.post("/api/v1/auth/token", json={**credentials, "totp": fresh}), 401)["code"] == "invalid_credentials"

@@ -48,3 +48,35 @@ def test_one_clock_runs_the_jobs_and_a_second_stands_by(container, store):
         outputs = [process.communicate(timeout=30)[0] for process in (first, second) if process is not None]
     assert "clock started" in outputs[0]
     assert "standing by" in outputs[1] and "clock started" not in outputs[1]
+
+
+def test_a_job_late_by_an_hour_runs_once_even_with_two_clocks_started_together(container, store):
+    """APScheduler's default misfire grace (1 s) would drop this run silently."""
+    env = {**os.environ, **store.env}
+
+    def next_run() -> float | None:
+        with container.engine.connect() as connection:
+            try:
+                return connection.scalar(text("SELECT next_run_time FROM apscheduler_jobs WHERE id = 'annual_monitoring'"))
+            except Exception:
+                connection.rollback()
+                return None
+
+    first = subprocess.Popen([sys.executable, "-m", "jobs"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert wait_for(lambda: next_run() is not None)
+    finally:
+        first.terminate()
+        first.communicate(timeout=30)
+    with container.engine.begin() as connection:  # the clock was down when the job was due, an hour ago
+        connection.execute(text("UPDATE apscheduler_jobs SET next_run_time = :at WHERE id = 'annual_monitoring'"), {"at": time.time() - 3600})
+
+    clocks = [subprocess.Popen([sys.executable, "-m", "jobs"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(2)]
+    try:
+        assert wait_for(lambda: (next_run() or 0) > time.time(), seconds=40)
+        time.sleep(2)
+    finally:
+        for clock in clocks:
+            clock.terminate()
+        outputs = [clock.communicate(timeout=30)[0] for clock in clocks]
+    assert sum(output.count("job annual_monitoring for") for output in outputs) == 1, outputs
