@@ -251,7 +251,7 @@ def run_gunicorn(store: Any, dataset: Dataset, args: argparse.Namespace, result:
             rate(pages.rate).replace("/s", " req/s"),
             rate(floor.rate).replace("/s", " req/s"),
             f"GET /static/app.css from the same gunicorn, same clients and session ({floor.requests:,} in {floor.seconds:.1f} s): "
-            "the server + Flask floor without data access",
+            "the server + Flask floor with the app's before/after-request hooks, no engagement data",
             ratio(pages.rate, floor.rate),
             "≥ 300 req/s",
             verdict(pages.rate >= 300 and pages.errors == 0),

@@ -3,11 +3,13 @@ one day, or once after a long outage, it does exactly what one timely run would.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timezone
 from typing import Any, Callable
 
 from service.bootstrap import Container
+from service.health import job_runs
 
 from .advisory_fanout import advisory_fanout
 from .annual_monitoring import annual_monitoring
@@ -35,3 +37,29 @@ SCHEDULES: dict[str, Schedule] = {
     "certificate_expiry": Schedule(certificate_expiry, {"hour": "7", "minute": "0"}),
     "outbox": Schedule(outbox, {"minute": "*"}),
 }
+
+
+def run_job(container: Container, job_id: str, today: date) -> dict[str, Any]:
+    """Run one job for ``today``, recording the run (for /metrics and operators)."""
+    started = datetime.now(timezone.utc)
+    try:
+        result = SCHEDULES[job_id].job(container, today)
+    except Exception as error:
+        _record(container, job_id, today, started, "failed", {"error": repr(error)})
+        raise
+    _record(container, job_id, today, started, "ok", result)
+    return result
+
+
+def _record(container: Container, job_id: str, today: date, started: Any, outcome: str, result: Any) -> None:
+    with container.engine.begin() as connection:
+        connection.execute(
+            job_runs.insert().values(
+                job=job_id,
+                today=today.isoformat(),
+                started_at=started,
+                finished_at=datetime.now(timezone.utc),
+                outcome=outcome,
+                result=json.dumps(result, ensure_ascii=False, default=str),
+            )
+        )

@@ -12,7 +12,7 @@ from typing import Sequence
 
 from service.bootstrap import bootstrap
 
-from . import SCHEDULES
+from . import SCHEDULES, run_job
 from .clock import run_clock
 
 BAD_INPUT = 2
@@ -48,7 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         container.init()
         if args.command == "run":
             today = args.today or datetime.now(container.settings.timezone).date()
-            result = SCHEDULES[args.job].job(container, today)
+            result = run_job(container, args.job, today)
             print(json.dumps({"job": args.job, "today": today.isoformat(), **result}, ensure_ascii=False))
             return 0
         return run_clock(container)

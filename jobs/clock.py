@@ -37,11 +37,11 @@ _container: Container | None = None  # the running clock's container (jobs are s
 
 def run_scheduled(job_id: str) -> None:
     """Entry point the job store keeps: run ``job_id`` for today in APP_TIMEZONE."""
-    from . import SCHEDULES
+    from . import run_job
 
     assert _container is not None
     today = datetime.now(_container.settings.timezone).date()
-    result = SCHEDULES[job_id].job(_container, today)
+    result = run_job(_container, job_id, today)
     log.info("job %s for %s: %s", job_id, today, result)
 
 

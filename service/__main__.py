@@ -8,6 +8,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
+from pathlib import Path
 from typing import Callable, Sequence
 
 import psycopg
@@ -67,6 +69,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     projector = commands.add_parser("projector", help="keep the read models up to date (Procfile: projector)")
     projector.add_argument("--interval", type=float, default=0.5, help="seconds between polls when idle")
+
+    migrate = commands.add_parser("migrate", help="copy this SQLite store to PostgreSQL and verify it")
+    migrate.add_argument("--to", required=True, help="postgresql://USER@HOST:PORT/DB")
+    migrate.add_argument("--schema", help="PostgreSQL schema to create and use (default: public)")
+
+    backup = commands.add_parser("backup", help="consistent copy of the SQLite store and the evidence files")
+    backup.add_argument("--to", required=True, help="an empty directory")
+    restore = commands.add_parser("restore", help="replace the SQLite store and evidence files with a backup")
+    restore.add_argument("--from", dest="source", required=True, help="a directory written by backup")
 
     serve = commands.add_parser("serve", help="development server (production: gunicorn, see Procfile)")
     serve.add_argument("--host", default="127.0.0.1")
@@ -144,6 +155,40 @@ def cmd_projector(container: Container, args: argparse.Namespace) -> None:
     run_projector(container, interval=args.interval)
 
 
+def cmd_migrate(container: Container, args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from .maintenance import migrate
+
+    if not args.to.startswith(("postgresql://", "postgres://")):
+        raise CliError("--to must be a postgresql:// URL")
+    container.init()
+    target_settings = replace(container.settings, database_url=args.to, database_schema=args.schema or None)
+    target = bootstrap(target_settings)
+    try:
+        total = container.reviews.recorder.max_notification_id() or 0
+        with tqdm(total=total, desc="events", unit="event", file=sys.stderr) as bar:
+            report = migrate(container, target, progress=bar.update)
+    finally:
+        target.close()
+    print(json.dumps({"events": report.events, "rows": report.rows, "audit_chain_intact": report.chain_intact, "same_positions": report.same_positions}, ensure_ascii=False))
+    return 0 if report.chain_intact else 1
+
+
+def cmd_backup(container: Container, args: argparse.Namespace) -> None:
+    from .maintenance import backup
+
+    container.init()
+    print(backup(container, Path(args.to)))
+
+
+def cmd_restore(container: Container, args: argparse.Namespace) -> None:
+    from .maintenance import restore
+
+    restore(container, Path(args.source))
+    print(f"restored from {args.source}")
+
+
 def cmd_serve(container: Container, args: argparse.Namespace) -> None:
     from werkzeug.serving import WSGIRequestHandler
 
@@ -166,6 +211,9 @@ COMMANDS: dict[str, Callable[[Container, argparse.Namespace], int | None]] = {
     "projections": cmd_projections,
     "audit": cmd_audit,
     "projector": cmd_projector,
+    "migrate": cmd_migrate,
+    "backup": cmd_backup,
+    "restore": cmd_restore,
     "serve": cmd_serve,
 }
 

@@ -29,7 +29,8 @@ class Settings:
     reminder_business_days: int = 3  # a reminder after N business days, an escalation after 2N
     secure_cookies: bool = False  # set SECURE_COOKIES=1 when served over https
     mfa_required_roles: tuple[str, ...] = ("reviewer", "liaison", "admin")
-    login_rate_limit: str = "30 per minute"  # per client address, on top of the per-account lockout
+    login_rate_limit: str = "30 per minute"
+    metrics_token: str | None = None  # /metrics answers the local host, or a bearer of this token  # per client address, on top of the per-account lockout
     argon2_time_cost: int = 3  # argon2id RFC 9106 "second recommended" profile
     argon2_memory_kib: int = 65536
 
@@ -63,6 +64,7 @@ class Settings:
                 role.strip() for role in env.get("MFA_REQUIRED_ROLES", "reviewer,liaison,admin").split(",") if role.strip()
             ),
             login_rate_limit=env.get("LOGIN_RATE_LIMIT") or "30 per minute",
+            metrics_token=env.get("METRICS_TOKEN") or None,
             argon2_time_cost=int(env.get("ARGON2_TIME_COST") or 3),
             argon2_memory_kib=int(env.get("ARGON2_MEMORY_KIB") or 65536),
         )

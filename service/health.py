@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Integer, Table
+from sqlalchemy import Column, DateTime, Integer, String, Table, Text
 
 from .storage import Base
 
@@ -11,4 +11,16 @@ scheduler_heartbeat = Table(
     Base.metadata,
     Column("id", Integer, primary_key=True),
     Column("at", DateTime(timezone=True), nullable=False),
+)
+
+job_runs = Table(
+    "job_runs",
+    Base.metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("job", String(40), nullable=False),
+    Column("today", String(10), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("outcome", String(10), nullable=False),  # ok | failed
+    Column("result", Text, nullable=False),
 )

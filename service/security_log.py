@@ -26,7 +26,7 @@ class SecurityEvent(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     kind: Mapped[str] = mapped_column(String(40))
-    outcome: Mapped[str] = mapped_column(String(20))
+    outcome: Mapped[str] = mapped_column(String(60))
     actor_id: Mapped[str] = mapped_column(String(36), default="")
     actor_name: Mapped[str] = mapped_column(String(200), default="")
     org_id: Mapped[str] = mapped_column(String(36), default="", index=True)
@@ -52,8 +52,8 @@ class SecurityLog:
         now = datetime.now(timezone.utc)
         row = SecurityEvent(
             at=now,
-            kind=kind,
-            outcome=outcome,
+            kind=kind[:40],
+            outcome=outcome[:60],
             actor_id=actor.id if actor else "",
             actor_name=actor.name if actor else "",
             org_id=actor.org_id if actor else "",

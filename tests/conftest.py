@@ -41,6 +41,7 @@ def _drop_schema(schema: str) -> None:
 
 @pytest.fixture(params=STORES)
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """A fresh database of each kind (``indirect`` parametrisation may pick one)."""
     blobs = tmp_path / "blobs"
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'app.db'}"

@@ -342,12 +342,21 @@ def get_timeline(engagement_id: str):
 
 @api.get("/inbox")
 @authenticated(*EVERYONE)
-@spec.validate(resp=Response(HTTP_200=s.Inbox, **errors(401)), tags=["inbox"])
+@spec.validate(query=s.PageQuery, resp=Response(HTTP_200=s.Inbox, **errors(401, 422)), tags=["inbox"])
 def get_inbox():
-    """What waits for the caller's organisation, oldest first."""
+    """What waits for the caller's organisation, oldest first; with ``limit`` a page and a
+    ``Link: rel="next"`` header (keyset on since, engagement and reference)."""
     c = container()
-    entries = c.views.inbox(g.actor, c.reviews.today())
-    return jsonify([{**entry, "since": entry["since"].isoformat()} for entry in entries])
+    params = query()
+    entries = [{**entry, "since": entry["since"].isoformat()} for entry in c.views.inbox(g.actor, c.reviews.today())]
+    keys = [f"{e['since']}~{e['engagement_id']}~{e['ref'] or e['kind']}" for e in entries]
+    if params.after is not None:
+        entries = [entry for entry, key in zip(entries, keys) if key > params.after]
+        keys = [key for key in keys if key > params.after]
+    response = jsonify(entries[: params.limit] if params.limit else entries)
+    if params.limit and len(entries) > params.limit:
+        response.headers["Link"] = f'</api/v1/inbox?limit={params.limit}&after={keys[params.limit - 1]}>; rel="next"'
+    return response
 
 
 @api.post("/advisories")

@@ -21,6 +21,7 @@ def create_app(container: Container | None = None) -> Flask:
     from . import admin, advisories, auth, catalogue, dashboard, engagements, library
     from .errors import register_error_handlers
     from .filters import register_filters
+    from .ops import init_ops
     from .security import add_security_headers
     from .session import load_session_user
 
@@ -57,6 +58,7 @@ def create_app(container: Container | None = None) -> Flask:
 
     app.before_request(auth.require_mfa_enrolment)
 
+    init_ops(app)
     init_api(app)
     for blueprint in (auth.bp, dashboard.bp, engagements.bp, advisories.bp, library.bp, catalogue.bp, admin.bp):
         app.register_blueprint(blueprint)

@@ -1,0 +1,134 @@
+"""Moving and keeping the data: migrate the embedded SQLite store to PostgreSQL, and
+back up / restore a SQLite store (with its evidence files)."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from eventsourcing.persistence import StoredEvent
+from sqlalchemy import select
+
+from .bootstrap import Container
+from .domain.errors import Conflict, Invalid
+from .projections.audit_chain import audit_chain, verify_chain
+from .storage import Base, sqlite_path
+
+PAGE = 500
+# tables holding facts that are not in the event log (read models are rebuilt instead)
+COPIED_TABLES = (
+    "orgs",
+    "users",
+    "catalogue_editions",
+    "login_failures",
+    "login_events",
+    "security_events",
+    "outbox_deliveries",
+    "job_runs",
+)
+
+
+class TargetNotEmpty(Conflict):
+    code = "target_not_empty"
+
+
+@dataclass
+class MigrationReport:
+    events: int
+    rows: dict[str, int]
+    chain_intact: bool
+    same_positions: bool
+
+
+def migrate(
+    source: Container, target: Container, progress: Callable[[int], None] | None = None
+) -> MigrationReport:
+    """Copy the event log and the non-derived tables, rebuild the read models on the
+    target, and verify counts and the audit chain there."""
+    if not source.settings.is_sqlite:
+        raise Invalid("migrate copies from the embedded SQLite store", field="DATABASE_URL")
+    target.init()
+    if target.reviews.recorder.max_notification_id():
+        raise TargetNotEmpty("the target database already holds events; migrate into an empty one")
+    rows = {}
+    with source.engine.connect() as reader, target.engine.begin() as writer:
+        for name in COPIED_TABLES:
+            table = Base.metadata.tables[name]
+            data = [dict(row._mapping) for row in reader.execute(select(table))]
+            writer.execute(table.delete())
+            if data:
+                writer.execute(table.insert(), data)
+            rows[name] = len(data)
+    copied, start = 0, 0
+    while True:
+        page = source.reviews.recorder.select_notifications(start=start, limit=PAGE, inclusive_of_start=False)
+        if not page:
+            break
+        target.reviews.recorder.insert_events(
+            [StoredEvent(n.originator_id, n.originator_version, n.topic, n.state) for n in page]
+        )
+        copied += len(page)
+        start = page[-1].id
+        if progress:
+            progress(len(page))
+    total = _count_events(source)
+    if copied != total or _count_events(target) != total:
+        raise Conflict(f"copied {copied} events but the source holds {total}")
+    target.projections.catch_up()
+    chain = verify_chain(target.engine, target.reviews.recorder)
+    source_links = _last_link(source)
+    return MigrationReport(
+        events=copied,
+        rows=rows,
+        chain_intact=chain.broken_at is None and chain.checked == copied,
+        same_positions=source_links == _last_link(target),
+    )
+
+
+def _count_events(container: Container) -> int:
+    count, start = 0, 0
+    while page := container.reviews.recorder.select_notifications(start=start, limit=PAGE * 10, inclusive_of_start=False):
+        count += len(page)
+        start = page[-1].id
+    return count
+
+
+def _last_link(container: Container) -> str | None:
+    with container.engine.connect() as connection:
+        return connection.scalar(select(audit_chain.c.link).order_by(audit_chain.c.position.desc()).limit(1))
+
+
+def backup(container: Container, destination: Path) -> Path:
+    """A consistent online copy of the SQLite database and the evidence files."""
+    if not container.settings.is_sqlite:
+        raise Invalid("for PostgreSQL use pg_dump (see README, Backup and restore)", field="DATABASE_URL")
+    destination = Path(destination)
+    if destination.exists() and any(destination.iterdir()):
+        raise Invalid(f"{destination} is not empty", field="to")
+    destination.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(sqlite_path(container.settings)) as live, sqlite3.connect(destination / "app.db") as copy:
+        live.backup(copy)
+    blobs = container.settings.blob_dir
+    if blobs.exists():
+        shutil.copytree(blobs, destination / "blobs")
+    return destination
+
+
+def restore(container: Container, source: Path) -> None:
+    """Replace the SQLite database and evidence files with a backup (stop the services first)."""
+    if not container.settings.is_sqlite:
+        raise Invalid("for PostgreSQL use pg_restore (see README, Backup and restore)", field="DATABASE_URL")
+    source = Path(source)
+    if not (source / "app.db").exists():
+        raise Invalid(f"{source} holds no app.db backup", field="from")
+    container.close()
+    target = sqlite_path(container.settings)
+    for suffix in ("-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    with sqlite3.connect(source / "app.db") as backup_db, sqlite3.connect(target) as live:
+        backup_db.backup(live)
+    if (source / "blobs").exists():
+        shutil.copytree(source / "blobs", container.settings.blob_dir, dirs_exist_ok=True)

@@ -1,0 +1,54 @@
+"""No N+1: the number of SQL statements behind a page does not grow with its rows."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from tests.web.test_page_security import log_in
+
+
+@contextmanager
+def counting(engine):
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def open_engagements(container, people, count: int) -> list[str]:
+    ids = []
+    for i in range(count):
+        engagement = container.reviews.open_engagement(people.reviewer, connector_org_id=people.connector.org_id, title=f"案件{i}")
+        container.reviews.save_answer(people.connector, engagement.id, 1, status="implemented", current_state="済")
+        ids.append(str(engagement.id))
+    return ids
+
+
+def test_board_inbox_and_timeline_queries_do_not_grow_with_rows(app, callers, people):
+    container = app.extensions["container"]
+    engine = container.engine
+    ids = open_engagements(container, people, 3)
+    page = app.test_client()
+    log_in(page, "reviewer@bank.example")
+    measured = {}
+    for label in ("few", "many"):
+        with counting(engine) as board_api:
+            assert callers.reviewer.get("/engagements", query_string={"limit": 50}).status_code == 200
+        with counting(engine) as inbox:
+            assert callers.connector.get("/inbox").status_code == 200
+        with counting(engine) as timeline:
+            assert callers.auditor.get(f"/engagements/{ids[0]}/timeline").status_code == 200
+        with counting(engine) as board_page:
+            assert page.get("/").status_code == 200
+        measured[label] = (len(board_api), len(inbox), len(timeline), len(board_page))
+        ids += open_engagements(container, people, 12)
+        container.reviews.save_answer(people.connector, ids[0], 2, status="implemented", current_state="追加")
+    assert measured["few"] == measured["many"], measured

@@ -1,0 +1,72 @@
+"""Outgrowing the embedded store: migrate SQLite → PostgreSQL; and backup / restore."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+
+import pytest
+
+from service.bootstrap import bootstrap
+from service.demo import load_demo
+from tests.conftest import POSTGRES_URL, _drop_schema
+from tests.integration.test_cli import cli
+from tests.integration.test_read_models import snapshot
+
+
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)
+def test_migrate_sqlite_to_postgresql_keeps_everything(container, store):
+    load_demo(container)
+    reviewer = container.accounts.authenticate("reviewer@aoba-bank.example", "demo-password-2026")
+    before = {row["engagement_id"]: row["version"] for row in container.views.board(reviewer)}
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    try:
+        env = {**os.environ, **store.env}
+        result = subprocess.run(
+            [sys.executable, "-m", "service", "migrate", "--to", POSTGRES_URL, "--schema", schema],
+            capture_output=True, text=True, env=env, timeout=300,
+        )
+        assert result.returncode == 0, result.stderr
+        report = json.loads(result.stdout)
+        assert report["audit_chain_intact"] and report["same_positions"]
+        assert report["events"] == container.reviews.recorder.max_notification_id()
+        assert report["rows"]["users"] == 6
+        again = subprocess.run([sys.executable, "-m", "service", "migrate", "--to", POSTGRES_URL, "--schema", schema], capture_output=True, text=True, env=env)
+        assert again.returncode == 2 and "already holds events" in again.stderr
+        from service.config import Settings
+
+        target = bootstrap(Settings(**{**store.settings.__dict__, "database_url": POSTGRES_URL, "database_schema": schema}))
+        try:
+            moved = target.accounts.authenticate("reviewer@aoba-bank.example", "demo-password-2026")
+            assert {row["engagement_id"]: row["version"] for row in target.views.board(moved)} == before
+            def timeline(of) -> list[tuple]:  # the stores print UTC times differently
+                return [tuple(value.replace("+00:00", "") for value in row) for row in snapshot(of)["rm_timeline"]]
+
+            assert timeline(target) == timeline(container)
+        finally:
+            target.close()
+    finally:
+        _drop_schema(schema)
+
+
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)
+def test_backup_and_restore(container, store, tmp_path):
+    load_demo(container)
+    reviewer = container.accounts.authenticate("reviewer@aoba-bank.example", "demo-password-2026")
+    engagement_id = next(r["engagement_id"] for r in container.views.board(reviewer) if r["state"] != "withdrawn")
+    version = container.reviews.engagement(reviewer, engagement_id).version
+    assert cli(store, "backup", "--to", str(tmp_path / "backup")).returncode == 0
+    assert cli(store, "backup", "--to", str(tmp_path / "backup")).returncode == 2  # never over a backup
+    container.reviews.withdraw(reviewer, engagement_id, "バックアップ後の変更")
+    container.close()
+    restored = cli(store, "restore", "--from", str(tmp_path / "backup"))
+    assert restored.returncode == 0, restored.stderr
+    fresh = bootstrap(store.settings)
+    try:
+        assert fresh.reviews.engagement(reviewer, engagement_id).version == version
+        assert cli(store, "audit", "verify").returncode == 0
+    finally:
+        fresh.close()
