@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test bench install postgres chromium screenshots clean
+.PHONY: run test bench bench-quick install postgres chromium screenshots self-assessment clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ chromium:
 ## docs/screenshots/*.png from the demo (needs a Japanese font: fonts-ipafont-gothic)
 screenshots: install chromium
 	$(BIN)/python docs/take_screenshots.py
+
+## docs/self-assessment.{xlsx,md}: the product answers the checklist for itself
+self-assessment: install
+	$(BIN)/python docs/self_assessment.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -22,7 +22,7 @@ from .blobs import BlobStore, StoredBlob
 from .xlsx import export_engagement, import_answers
 from .domain.advisory import Advisory
 from .domain.answer_library import AnswerLibrary, library_id
-from .domain.engagement import Engagement
+from .domain.engagement import Engagement, answer_fields
 from .domain.errors import EngagementNotFound, Invalid, NotFound, RoleNotAllowed, StaleVersion
 from .editions import Editions
 
@@ -474,12 +474,7 @@ class ReviewApplication(Application):
         for item in engagement.items:
             answer = item["answer"]
             if item["dropped"] is None and not item["custom"] and answer and item["party"] != "bank":
-                library.save_entry(
-                    actor,
-                    item["number"],
-                    source=f"engagement:{engagement.id}",
-                    **{key: answer[key] for key in ("status", "current_state", "issues", "plan", "remarks")},
-                )
+                library.save_entry(actor, item["number"], source=f"engagement:{engagement.id}", **answer_fields(answer))
         return self._save(library)
 
     def prefill_from_library(self, actor: Actor, engagement_id: Any, *, expected_version: Any = None) -> Engagement:
@@ -496,9 +491,7 @@ class ReviewApplication(Application):
             answered = item["answer"] and item["answer"]["cycle"] == engagement.cycle["number"]
             if answered:
                 continue
-            engagement.save_answer(
-                actor, item["number"], **{key: entry[key] for key in ("status", "current_state", "issues", "plan", "remarks")}
-            )
+            engagement.save_answer(actor, item["number"], **answer_fields(entry))
         return self._save(engagement)
 
     def notice_certification_expiry(self, actor: Actor, connector_org_id: str, certification_id: str, days_before: int) -> None:

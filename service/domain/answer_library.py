@@ -13,8 +13,8 @@ from typing import Any
 from eventsourcing.domain import Aggregate, event
 
 from .actors import Actor
-from .codes import AnswerStatus, Role
-from .engagement import clean_text, parse_code, single_line
+from .codes import Role
+from .engagement import checked_answer, clean_text, single_line
 from .errors import Invalid, NotFound, RoleNotAllowed
 
 LIBRARY_NAMESPACE = uuid.UUID("0b7d2f5e-7c1a-4c52-9b1e-0b8e9b6e9f11")
@@ -93,13 +93,7 @@ class AnswerLibrary(Aggregate):
         self._require_own(actor)
         if not isinstance(number, int) or isinstance(number, bool) or number < 1:
             raise Invalid("number must be an item number", field="number")
-        entry = {
-            "status": parse_code(AnswerStatus, status, "status").value,
-            "current_state": clean_text(current_state, "current_state", required=True),
-            "issues": clean_text(issues, "issues"),
-            "plan": clean_text(plan, "plan"),
-            "remarks": clean_text(remarks, "remarks"),
-        }
+        entry = checked_answer(status, current_state, issues, plan, remarks)
         current = self.entry(number)
         if current and all(current[key] == value for key, value in entry.items()):
             return  # unchanged: no new version

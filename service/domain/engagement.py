@@ -77,6 +77,22 @@ def clean_text(value: Any, field: str, *, required: bool = False, limit: int = M
     return value
 
 
+def checked_answer(status: Any, current_state: Any, issues: Any, plan: Any, remarks: Any) -> dict[str, str]:
+    """An answer's five fields, validated (対応状況区分 and 現在の対応状況 required)."""
+    return {
+        "status": parse_code(AnswerStatus, status, "status").value,
+        "current_state": clean_text(current_state, "current_state", required=True),
+        "issues": clean_text(issues, "issues"),
+        "plan": clean_text(plan, "plan"),
+        "remarks": clean_text(remarks, "remarks"),
+    }
+
+
+def answer_fields(answer: dict[str, Any]) -> dict[str, str]:
+    """The five answer fields of a stored answer (without who/when)."""
+    return {key: answer[key] for key in ("status", *ANSWER_FIELDS)}
+
+
 def single_line(value: str, field: str) -> str:
     """Refuse line breaks and other control characters in values that reach headers."""
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
@@ -101,9 +117,7 @@ def reminder_key(kind: str, ref: str, stage: int) -> str:
 
 def _answer_core(answer: dict[str, Any] | None) -> dict[str, str] | None:
     """An answer's content without who/when, for comparing cycles."""
-    if answer is None:
-        return None
-    return {key: answer[key] for key in ("status", *ANSWER_FIELDS)}
+    return None if answer is None else answer_fields(answer)
 
 
 class Engagement(Aggregate):
@@ -439,13 +453,7 @@ class Engagement(Aggregate):
     ) -> None:
         """Record the 対象者's answer (対応状況区分, 現在の対応状況, 課題認識, 課題への対応計画, 備考)."""
         item = self._require_pen(actor, number)
-        answer = {
-            "status": parse_code(AnswerStatus, status, "status").value,
-            "current_state": clean_text(current_state, "current_state", required=True),
-            "issues": clean_text(issues, "issues"),
-            "plan": clean_text(plan, "plan"),
-            "remarks": clean_text(remarks, "remarks"),
-        }
+        answer = checked_answer(status, current_state, issues, plan, remarks)
         previous, judgement = item["answer"], item["judgement"]
         changed = previous is None or any(previous[key] != value for key, value in answer.items())
         clears = changed and judgement is not None and judgement["cycle"] == self.cycle["number"]
