@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import datetime, timezone
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, func, select
-from zxcvbn.frequency_lists import FREQUENCY_LISTS
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
@@ -195,7 +195,12 @@ class Accounts:
             return orgs
 
 
-COMMON_PASSWORDS = frozenset(FREQUENCY_LISTS["passwords"])  # 30,000 most used passwords (zxcvbn)
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """The 30,000 most used passwords (bundled with zxcvbn), loaded when first needed."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS  # ~13 MB: only processes that set passwords pay for it
+
+    return frozenset(FREQUENCY_LISTS["passwords"])
 
 
 def normalise_email(email: str, *, strict: bool = True) -> str:
@@ -216,5 +221,5 @@ def check_password(password: str) -> None:
     """12 to 128 characters (all of them count: argon2 does not truncate), not a common one."""
     if not isinstance(password, str) or not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
         raise Invalid(f"password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters", field="password")
-    if password.lower() in COMMON_PASSWORDS:
+    if password.lower() in common_passwords():
         raise Invalid("this password is on the list of commonly used passwords", field="password")

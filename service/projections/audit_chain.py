@@ -45,15 +45,21 @@ class AuditChainProjection(Projection):
 
     def __init__(self) -> None:
         self._previous = GENESIS
+        self._rows: list[dict[str, Any]] = []
 
     def start_page(self, connection: Connection) -> None:
         last = connection.scalar(select(audit_chain.c.link).order_by(audit_chain.c.position.desc()).limit(1))
-        self._previous = last or GENESIS
+        self._previous, self._rows = last or GENESIS, []
 
     def apply_notification(self, connection: Connection, notification: Any) -> None:
         link = chain_link(self._previous, notification.id, notification.topic, notification.state)
-        connection.execute(audit_chain.insert().values(position=notification.id, link=link))
+        self._rows.append({"position": notification.id, "link": link})
         self._previous = link
+
+    def finish_page(self, connection: Connection) -> None:
+        if self._rows:
+            connection.execute(audit_chain.insert(), self._rows)
+        self._rows = []
 
 
 @dataclass

@@ -47,6 +47,9 @@ class Projection:
     def start_page(self, connection: Connection) -> None:
         """Called at the start of each page's transaction (load whatever state the page needs)."""
 
+    def finish_page(self, connection: Connection) -> None:
+        """Called before the page's positions are recorded (write whatever was batched)."""
+
     def apply_notification(self, connection: Connection, notification: Any) -> None:
         raise TypeError(f"{type(self).__name__} is not a raw projection")
 
@@ -132,6 +135,8 @@ class ProjectionRunner:
                         projection.apply_notification(connection, notification)
                     elif isinstance(event, projection.event_types):
                         projection.apply(connection, event, notification.id)
+            for projection in projections:
+                projection.finish_page(connection)
             last = notifications[-1].id
             for name, position in positions.items():
                 if position < last:

@@ -69,34 +69,54 @@ def describe(event: Any) -> str:
 
 
 class TimelineProjection(Projection):
+    """Rows are written in one batch per page; the cycle of each engagement is remembered
+    within the page instead of being read back for every event."""
+
     name = "timeline"
     tables = (timeline,)
 
-    def apply(self, connection: Connection, event: Any, position: int) -> None:
-        engagement_id = str(event.originator_id)
-        if type(event).__name__ == "ReviewCycleStarted":
-            cycle = event.cycle
-        else:
-            cycle = connection.scalar(
+    def __init__(self) -> None:
+        self._rows: list[dict[str, Any]] = []
+        self._cycles: dict[str, int] = {}
+
+    def start_page(self, connection: Connection) -> None:
+        self._rows, self._cycles = [], {}
+
+    def _cycle_of(self, connection: Connection, engagement_id: str) -> int:
+        if engagement_id not in self._cycles:
+            self._cycles[engagement_id] = connection.scalar(
                 select(timeline.c.cycle)
                 .where(timeline.c.engagement_id == engagement_id)
                 .order_by(timeline.c.position.desc())
                 .limit(1)
             ) or 1
+        return self._cycles[engagement_id]
+
+    def apply(self, connection: Connection, event: Any, position: int) -> None:
+        engagement_id = str(event.originator_id)
+        if type(event).__name__ == "ReviewCycleStarted":
+            self._cycles[engagement_id] = event.cycle
+        elif type(event).__name__ == "Opened":
+            self._cycles[engagement_id] = 1
         actor = event.actor
-        connection.execute(
-            timeline.insert().values(
-                position=position,
-                engagement_id=engagement_id,
-                version=event.originator_version,
-                at=event.timestamp,
-                actor_id=actor["id"],
-                actor_name=actor["name"],
-                actor_org=actor["org_name"],
-                actor_org_id=actor["org_id"],
-                type=type(event).__name__,
-                item=getattr(event, "number", None),
-                text=describe(event),
-                cycle=cycle,
-            )
+        self._rows.append(
+            {
+                "position": position,
+                "engagement_id": engagement_id,
+                "version": event.originator_version,
+                "at": event.timestamp,
+                "actor_id": actor["id"],
+                "actor_name": actor["name"],
+                "actor_org": actor["org_name"],
+                "actor_org_id": actor["org_id"],
+                "type": type(event).__name__,
+                "item": getattr(event, "number", None),
+                "text": describe(event),
+                "cycle": self._cycle_of(connection, engagement_id),
+            }
         )
+
+    def finish_page(self, connection: Connection) -> None:
+        if self._rows:
+            connection.execute(timeline.insert(), self._rows)
+        self._rows = []

@@ -70,6 +70,8 @@ def logout():
 
 def require_mfa_enrolment():
     """``before_request``: a session waiting for its second factor may only enrol or leave."""
+    if request.endpoint == "static" or request.path.startswith("/api/"):
+        return None  # no session is looked up for files or bearer-token calls
     if current_user.is_authenticated and current_user.mfa_pending:
         if request.endpoint not in ("auth.account", "auth.start_totp", "auth.logout", "static"):
             return redirect(url_for("auth.account"))
