@@ -178,6 +178,12 @@ def test_other_organisations_and_roles_are_kept_out(page: Page, live_server: str
     response = page.goto(f"{base}/engagements/{engagement_id}")
     assert response.status == 404
     expect(page.get_by_text("ページが見つかりません")).to_be_visible()
+    # a form post without its CSRF token is refused, even with the session cookie
+    forged = page.request.post(f"{base}/engagements/new", form={"title": "偽造", "connector_org_id": "x"})
+    assert forged.status == 400
+    forged = page.request.post(f"{base}/logout")
+    assert forged.status == 400
+    assert page.goto(f"{base}/").status == 200  # still logged in: the forged logout did nothing
     log_out(page)
 
     log_in(page, base, "liaison@fisc.example")
