@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 from .dataset import PASSWORD, Dataset, load
 from .report import (
+    json_rows,
     REPO,
     Row,
     StoreResult,
@@ -426,5 +427,6 @@ def main(argv: list[str] | None = None) -> int:
     args.out.write_text(
         markdown(f"Benchmark: {args.engagements:,} engagements", header, results, LEGEND), encoding="utf-8"
     )
-    print(f"\nwritten: {args.out}", flush=True)
+    args.out.with_suffix(".json").write_text(json.dumps(json_rows(results), ensure_ascii=False, indent=1), encoding="utf-8")
+    print(f"\nwritten: {args.out} and {args.out.with_suffix('.json')}", flush=True)
     return 0

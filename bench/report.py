@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import platform
+import re
 import sqlite3
 import subprocess
 from dataclasses import dataclass, field
@@ -202,3 +203,42 @@ def markdown(title: str, header: list[str], results: list[StoreResult], legend: 
     out += [f"- {line}" for line in legend]
     out.append("")
     return "\n".join(out)
+
+
+NUMBER = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?")
+
+
+def _number(text: str) -> float | None:
+    """The figure a cell reports (the p95 of a "p50 … / p95 …" cell)."""
+    if "p95" in text:
+        text = text.split("p95", 1)[1]
+    found = NUMBER.search(text)
+    return float(found.group().replace(",", "")) if found else None
+
+
+def _unit(text: str) -> str:
+    for unit in ("req/s", "/s", "ms", "MB"):
+        if unit in text:
+            return "events/s" if unit == "/s" and "rebuild" in text else unit
+    return ""
+
+
+def json_rows(results: list[StoreResult]) -> list[dict[str, object]]:
+    """Every figure as {"name","store","value","unit","substrate","ratio","target","met"},
+    so later runs can be compared with this one."""
+    rows = []
+    for result in results:
+        for row in result.rows:
+            rows.append(
+                {
+                    "name": row.measure,
+                    "store": result.store,
+                    "value": _number(row.ours),
+                    "unit": _unit(row.ours) or _unit(row.measure),
+                    "substrate": _number(row.substrate),
+                    "ratio": _number(row.ratio),
+                    "target": row.target,
+                    "met": {"met": True, "MISSED": False}.get(row.status),
+                }
+            )
+    return rows
