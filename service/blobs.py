@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .domain.errors import Invalid, NotFound
 
-MAX_BLOB_BYTES = 10 * 1024 * 1024
+MAX_BLOB_BYTES = 5 * 1024 * 1024  # within the 6 MB request limit (MAX_CONTENT_LENGTH)
 KINDS = {
     "application/pdf": (".pdf",),
     "image/png": (".png",),

@@ -89,7 +89,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock = utc_now) -> Co
         # reads no setting for it; under bursts of concurrent writes wait as long as SQLite does
         reviews.factory.datastore.pool.pool_timeout = SQLITE_LOCK_TIMEOUT_SECONDS
     projections = ProjectionRunner(engine, reviews.recorder, reviews.mapper, all_projections(settings.base_url))
-    views = Views(engine)
+    views = Views(engine, settings.timezone)
     reviews.timeline_index = views
     libraries = LibraryViews(engine)
     reviews.library_index = libraries

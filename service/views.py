@@ -75,8 +75,9 @@ class BoardFilter:
 
 
 class Views:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, zone: Any = timezone.utc) -> None:
         self.engine = engine
+        self.zone = zone  # the application's time zone: ages count its calendar days
 
     def board(
         self,
@@ -234,7 +235,7 @@ class Views:
                     )
             entries += self._derived(connection, actor, today)
         for entry in entries:
-            entry["age_days"] = max(0, (today - entry["since"].date()).days)
+            entry["age_days"] = max(0, (today - entry["since"].astimezone(self.zone).date()).days)
         entries.sort(key=lambda entry: (entry["since"], entry["engagement_id"]))
         return entries
 

@@ -556,7 +556,7 @@ def prefill(engagement_id: str):
 @authenticated(Role.CONNECTOR, Role.REVIEWER)
 @spec.validate(form=s.EvidenceForm, resp=responses(HTTP_201=s.EngagementOut), tags=["answers"])
 def attach_evidence(engagement_id: str, number: int):
-    """Attach an evidence file to an item (PDF, PNG, JPEG, text, CSV, xlsx, docx; ≤ 10 MB)."""
+    """Attach an evidence file to an item (PDF, PNG, JPEG, text, CSV, xlsx, docx; ≤ 5 MB)."""
     form = request.context.form  # type: ignore[attr-defined]
     if form is None:
         raise MalformedRequest("unsupported_media_type", "send multipart/form-data with a file field")

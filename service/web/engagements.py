@@ -3,13 +3,15 @@ with its as-of picker, and the cycle-to-cycle diff. Every form posts to one use 
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 from typing import Any, Callable
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
-from ..domain.checklist import Party
+from ..domain.checklist import CheckItem, Party
 from ..domain.codes import AnswerStatus, CycleReason, Outcome, Role, State, Verdict
 from ..domain.engagement import BEFORE_DECISION, OPEN_STATES, SIDE_PARTIES, Engagement
 from ..domain.errors import DomainError, Invalid
@@ -159,6 +161,12 @@ def _render(
     )
 
 
+@functools.lru_cache(maxsize=1024)
+def catalogue_html(item: CheckItem) -> Markup:
+    """The checklist text of an item, rendered once per edition item (it never changes)."""
+    return Markup(render_template("_catalogue_item.html", item=item))
+
+
 def _usable_certifications(c: Any, engagement: Engagement) -> list[dict[str, Any]]:
     """The connector's certifications valid today (offered in the judgement form)."""
     today = c.reviews.today().isoformat()
@@ -193,7 +201,7 @@ def _item_view(
     return {
         **item,
         "category": item["category"],
-        "catalogue": catalogue_item,
+        "catalogue_html": catalogue_html(catalogue_item) if catalogue_item else "",
         "in_cycle": in_cycle,
         "questions": [q for q in engagement.questions if q["item"] == number],
         "may_answer": not read_only and may_answer,

@@ -39,6 +39,14 @@ def register_filters(app: Flask, zone: ZoneInfo) -> None:
             return "—"
         return value if isinstance(value, str) else value.isoformat()
 
+    @app.template_filter("method_groups")
+    def method_groups(methods) -> list[tuple[str, list[str]]]:
+        """手法例 under their ＜…＞ headings in the checklist's order (Jinja's groupby sorts)."""
+        groups: dict[str, list[str]] = {}
+        for method in methods:
+            groups.setdefault(method.group, []).append(method.text)
+        return list(groups.items())
+
     @app.template_filter("label")
     def label(value: str | None, kind: str) -> str:
         if value is None:
