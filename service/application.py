@@ -23,7 +23,7 @@ from .xlsx import export_engagement, import_answers
 from .domain.advisory import Advisory
 from .domain.answer_library import AnswerLibrary, library_id
 from .domain.engagement import Engagement, answer_fields
-from .domain.errors import EngagementNotFound, Invalid, NotFound, RoleNotAllowed, StaleVersion
+from .domain.errors import EngagementNotFound, Invalid, NotFound, OrgNotFound, RoleNotAllowed, StaleVersion
 from .editions import Editions
 
 Clock = Callable[[], datetime]
@@ -172,9 +172,9 @@ class ReviewApplication(Application):
             raise Invalid(f"{field} must be an organisation id", field=field)
         try:
             org = self.accounts.org(org_id)
-        except Exception:
-            raise Invalid(f"{field} is not a known {kind.value} organisation", field=field) from None
-        if org.kind != kind.value:
+        except OrgNotFound:
+            org = None
+        if org is None or org.kind != kind.value:
             raise Invalid(f"{field} is not a known {kind.value} organisation", field=field)
         return org
 

@@ -6,7 +6,7 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_DATABASE_URL = "sqlite:///var/app.db"
 
@@ -43,7 +43,7 @@ class Settings:
         timezone_name = env.get("APP_TIMEZONE") or "Asia/Tokyo"
         try:
             timezone = ZoneInfo(timezone_name)
-        except Exception:
+        except (ZoneInfoNotFoundError, ValueError):
             raise ConfigError(f"APP_TIMEZONE {timezone_name!r} is not a known time zone") from None
         schema = env.get("DATABASE_SCHEMA") or None
         if schema is not None and not schema.replace("_", "").isalnum():

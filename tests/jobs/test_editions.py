@@ -9,7 +9,7 @@ import copy
 from service.catalogue import edition_to_dict
 from service.web import create_app
 from tests.api.conftest import login
-from tests.jobs.test_jobs import approved_engagement, run_job
+from tests.jobs.test_jobs import run_job
 
 
 def revised(container) -> dict:
