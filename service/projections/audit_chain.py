@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import BigInteger, Column, Connection, Engine, String, Table, select
@@ -44,10 +45,11 @@ class AuditChainProjection(Projection):
     raw = True
 
     def __init__(self) -> None:
+        super().__init__()
         self._previous = GENESIS
         self._rows: list[dict[str, Any]] = []
 
-    def start_page(self, connection: Connection) -> None:
+    def start_page(self, connection: Connection, events: Sequence[Any]) -> None:
         last = connection.scalar(select(audit_chain.c.link).order_by(audit_chain.c.position.desc()).limit(1))
         self._previous, self._rows = last or GENESIS, []
 

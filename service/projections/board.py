@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Column, Connection, DateTime, Index, Integer, String, Table, update
+from sqlalchemy import Column, Connection, DateTime, Index, Integer, String, Table
 
 from ..storage import Base
 from .runner import Projection
@@ -43,65 +43,63 @@ class BoardProjection(Projection):
     name = "board"
     tables = (board,)
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows = self.buffer(board)
+
     def apply(self, connection: Connection, event: Any, position: int) -> None:
         if type(event).__name__ != "Opened":
-            connection.execute(
-                update(board)
-                .where(board.c.engagement_id == str(event.originator_id))
-                .values(last_activity=event.timestamp, version=event.originator_version)
-            )
+            self._set(event, last_activity=event.timestamp, version=event.originator_version)
         super().apply(connection, event, position)
 
-    def _set(self, connection: Connection, event: Any, **values: Any) -> None:
+    def _set(self, event: Any, **values: Any) -> None:
         if "state" in values:
             values["state_since"] = event.timestamp
-        connection.execute(update(board).where(board.c.engagement_id == str(event.originator_id)).values(**values))
+        self.rows.update(self.rows.get(str(event.originator_id)), **values)
 
-    def on_Opened(self, connection: Connection, event: Any, _position: int) -> None:
-        connection.execute(
-            board.insert().values(
-                engagement_id=str(event.originator_id),
-                title=event.title,
-                bank_id=event.bank["id"],
-                bank_name=event.bank["name"],
-                connector_id=event.connector["id"],
-                connector_name=event.connector["name"],
-                edition=event.edition,
-                state="draft",
-                state_since=event.timestamp,
-                cycle=1,
-                cycle_reason="initial",
-                opened_at=event.timestamp,
-                last_activity=event.timestamp,
-                version=event.originator_version,
-            )
+    def on_Opened(self, _connection: Connection, event: Any, _position: int) -> None:
+        self.rows.put(
+            {
+                "engagement_id": str(event.originator_id),
+                "title": event.title,
+                "bank_id": event.bank["id"],
+                "bank_name": event.bank["name"],
+                "connector_id": event.connector["id"],
+                "connector_name": event.connector["name"],
+                "edition": event.edition,
+                "state": "draft",
+                "state_since": event.timestamp,
+                "cycle": 1,
+                "cycle_reason": "initial",
+                "opened_at": event.timestamp,
+                "last_activity": event.timestamp,
+                "version": event.originator_version,
+            }
         )
 
-    def on_Submitted(self, connection: Connection, event: Any, _position: int) -> None:
-        self._set(connection, event, state="submitted")
+    def on_Submitted(self, _connection: Connection, event: Any, _position: int) -> None:
+        self._set(event, state="submitted")
 
-    def on_QuestionAsked(self, connection: Connection, event: Any, _position: int) -> None:
-        self._under_review(connection, event)
+    def on_QuestionAsked(self, _connection: Connection, event: Any, _position: int) -> None:
+        self._under_review(event)
 
-    def on_ItemJudged(self, connection: Connection, event: Any, _position: int) -> None:
-        self._under_review(connection, event)
+    def on_ItemJudged(self, _connection: Connection, event: Any, _position: int) -> None:
+        self._under_review(event)
 
-    def _under_review(self, connection: Connection, event: Any) -> None:
-        connection.execute(
-            update(board)
-            .where(board.c.engagement_id == str(event.originator_id), board.c.state == "submitted")
-            .values(state="under_review", state_since=event.timestamp)
-        )
+    def _under_review(self, event: Any) -> None:
+        row = self.rows.get(str(event.originator_id))
+        if row is not None and row["state"] == "submitted":
+            self._set(event, state="under_review")
 
-    def on_Decided(self, connection: Connection, event: Any, _position: int) -> None:
+    def on_Decided(self, _connection: Connection, event: Any, _position: int) -> None:
         state = "decided" if event.outcome == "rejected" else "monitoring"
-        self._set(connection, event, state=state, outcome=event.outcome, next_review_on=event.next_review_on)
+        self._set(event, state=state, outcome=event.outcome, next_review_on=event.next_review_on)
 
-    def on_ReviewCycleStarted(self, connection: Connection, event: Any, _position: int) -> None:
-        self._set(connection, event, state="draft", cycle=event.cycle, cycle_reason=event.reason, outcome=None)
+    def on_ReviewCycleStarted(self, _connection: Connection, event: Any, _position: int) -> None:
+        self._set(event, state="draft", cycle=event.cycle, cycle_reason=event.reason, outcome=None)
 
-    def on_EditionAdopted(self, connection: Connection, event: Any, _position: int) -> None:
-        self._set(connection, event, edition=event.edition)
+    def on_EditionAdopted(self, _connection: Connection, event: Any, _position: int) -> None:
+        self._set(event, edition=event.edition)
 
-    def on_Withdrawn(self, connection: Connection, event: Any, _position: int) -> None:
-        self._set(connection, event, state="withdrawn", next_review_on=None)
+    def on_Withdrawn(self, _connection: Connection, event: Any, _position: int) -> None:
+        self._set(event, state="withdrawn", next_review_on=None)

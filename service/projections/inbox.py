@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Column, Connection, DateTime, Index, Integer, String, Table, delete
+from sqlalchemy import Column, Connection, DateTime, Index, Integer, String, Table
 
 from ..storage import Base
 from .parties import RemembersParties, parties_table
@@ -46,52 +46,47 @@ class InboxProjection(RemembersParties, Projection):
     tables = (inbox, parties)
     parties = parties
 
-    def _wait_for(self, connection: Connection, event: Any, *, kind: str, ref: str, side: str, item: int | None, text: str) -> None:
-        engagement = self.parties_of(connection, event)
-        self._done(connection, event, kind=kind, ref=ref)
-        connection.execute(
-            inbox.insert().values(
-                engagement_id=str(event.originator_id),
-                kind=kind,
-                ref=ref,
-                org_id=engagement.bank_id if side == "bank" else engagement.connector_id,
-                side=side,
-                title=engagement.title,
-                item=item,
-                text=excerpt(text),
-                since=event.timestamp,
-            )
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows = self.buffer(inbox)
+
+    def _wait_for(self, event: Any, *, kind: str, ref: str, side: str, item: int | None, text: str) -> None:
+        engagement = self.parties_of(event)
+        self.rows.put(
+            {
+                "engagement_id": str(event.originator_id),
+                "kind": kind,
+                "ref": ref,
+                "org_id": engagement["bank_id"] if side == "bank" else engagement["connector_id"],
+                "side": side,
+                "title": engagement["title"],
+                "item": item,
+                "text": excerpt(text),
+                "since": event.timestamp,
+            }
         )
 
-    @staticmethod
-    def _done(connection: Connection, event: Any, *, kind: str, ref: str) -> None:
-        connection.execute(
-            delete(inbox).where(
-                inbox.c.engagement_id == str(event.originator_id), inbox.c.kind == kind, inbox.c.ref == ref
-            )
-        )
+    def _done(self, event: Any, *, kind: str, ref: str) -> None:
+        row = self.rows.get(str(event.originator_id), kind, ref)
+        if row is not None:
+            self.rows.remove(row)
 
-    def on_QuestionAsked(self, connection: Connection, event: Any, _position: int) -> None:
-        self._wait_for(
-            connection, event, kind="question", ref=event.question_id, side="connector", item=event.number, text=event.text
-        )
+    def on_QuestionAsked(self, _connection: Connection, event: Any, _position: int) -> None:
+        self._wait_for(event, kind="question", ref=event.question_id, side="connector", item=event.number, text=event.text)
 
-    def on_ReplyPosted(self, connection: Connection, event: Any, _position: int) -> None:
+    def on_ReplyPosted(self, _connection: Connection, event: Any, _position: int) -> None:
         other = "connector" if SIDE_OF_ROLE.get(event.actor["role"]) == "bank" else "bank"
-        self._wait_for(
-            connection, event, kind="question", ref=event.question_id, side=other, item=event.number, text=event.text
-        )
+        self._wait_for(event, kind="question", ref=event.question_id, side=other, item=event.number, text=event.text)
 
-    def on_QuestionClosed(self, connection: Connection, event: Any, _position: int) -> None:
-        self._done(connection, event, kind="question", ref=event.question_id)
+    def on_QuestionClosed(self, _connection: Connection, event: Any, _position: int) -> None:
+        self._done(event, kind="question", ref=event.question_id)
 
-    def on_AdvisoryNoticed(self, connection: Connection, event: Any, _position: int) -> None:
-        self._wait_for(
-            connection, event, kind="advisory", ref=event.advisory_id, side="connector", item=None, text=event.title
-        )
+    def on_AdvisoryNoticed(self, _connection: Connection, event: Any, _position: int) -> None:
+        self._wait_for(event, kind="advisory", ref=event.advisory_id, side="connector", item=None, text=event.title)
 
-    def on_AdvisoryAcknowledged(self, connection: Connection, event: Any, _position: int) -> None:
-        self._done(connection, event, kind="advisory", ref=event.advisory_id)
+    def on_AdvisoryAcknowledged(self, _connection: Connection, event: Any, _position: int) -> None:
+        self._done(event, kind="advisory", ref=event.advisory_id)
 
-    def on_Withdrawn(self, connection: Connection, event: Any, _position: int) -> None:
-        connection.execute(delete(inbox).where(inbox.c.engagement_id == str(event.originator_id)))
+    def on_Withdrawn(self, _connection: Connection, event: Any, _position: int) -> None:
+        for row in self.rows.rows(str(event.originator_id)):
+            self.rows.remove(row)

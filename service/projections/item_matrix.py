@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Boolean, Column, Connection, Integer, String, Table, and_, func, select, update
+from sqlalchemy import Boolean, Column, Connection, Integer, String, Table
 
 from ..storage import Base
 from .runner import Projection
@@ -32,120 +32,85 @@ class ItemMatrixProjection(Projection):
     name = "item_matrix"
     tables = (item_matrix,)
 
-    @staticmethod
-    def _row(event: Any, number: int):
-        return and_(item_matrix.c.engagement_id == str(event.originator_id), item_matrix.c.number == number)
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows = self.buffer(item_matrix)
 
-    def on_Opened(self, connection: Connection, event: Any, _position: int) -> None:
+    def _item(self, event: Any, number: int) -> dict[str, Any] | None:
+        return self.rows.get(str(event.originator_id), number)
+
+    def _add(self, event: Any, entry: dict[str, Any], *, custom: bool, dropped: bool, cycle: int, in_cycle: bool) -> None:
+        self.rows.put(
+            {
+                "engagement_id": str(event.originator_id),
+                "number": entry["number"],
+                "category": entry["category"],
+                "party": entry["party"],
+                "custom": custom,
+                "dropped": dropped,
+                "cycle": cycle,
+                "in_cycle": in_cycle,
+                "open_questions": 0,
+            }
+        )
+
+    def _drop(self, row: dict[str, Any] | None) -> None:
+        self.rows.update(row, dropped=True, in_cycle=False, verdict=None, judged_cycle=None)
+
+    def on_Opened(self, _connection: Connection, event: Any, _position: int) -> None:
         dropped = {entry["number"] for entry in event.dropped}
-        rows = [
-            {"number": item["number"], "category": item["category"], "party": item["party"], "custom": False}
-            for item in event.items
-        ] + [
-            {"number": entry["number"], "category": entry["category"], "party": entry["party"], "custom": True}
-            for entry in event.custom
-        ]
-        connection.execute(
-            item_matrix.insert(),
-            [
-                {
-                    **row,
-                    "engagement_id": str(event.originator_id),
-                    "dropped": row["number"] in dropped,
-                    "cycle": 1,
-                    "in_cycle": row["number"] not in dropped,
-                    "open_questions": 0,
-                }
-                for row in rows
-            ],
-        )
+        for item in event.items:
+            gone = item["number"] in dropped
+            self._add(event, item, custom=False, dropped=gone, cycle=1, in_cycle=not gone)
+        for entry in event.custom:
+            gone = entry["number"] in dropped
+            self._add(event, entry, custom=True, dropped=gone, cycle=1, in_cycle=not gone)
 
-    def on_ItemDropped(self, connection: Connection, event: Any, _position: int) -> None:
-        connection.execute(
-            update(item_matrix)
-            .where(self._row(event, event.number))
-            .values(dropped=True, in_cycle=False, verdict=None, judged_cycle=None)
-        )
+    def on_ItemDropped(self, _connection: Connection, event: Any, _position: int) -> None:
+        self._drop(self._item(event, event.number))
 
-    def on_CustomItemAdded(self, connection: Connection, event: Any, _position: int) -> None:
-        connection.execute(
-            item_matrix.insert().values(
-                engagement_id=str(event.originator_id),
-                number=event.number,
-                category=event.category,
-                party=event.party,
-                custom=True,
-                dropped=False,
-                cycle=1,
-                in_cycle=True,
-                open_questions=0,
-            )
-        )
+    def on_CustomItemAdded(self, _connection: Connection, event: Any, _position: int) -> None:
+        self._add(event, {"number": event.number, "category": event.category, "party": event.party},
+                  custom=True, dropped=False, cycle=1, in_cycle=True)
 
-    def on_AnswerSaved(self, connection: Connection, event: Any, _position: int) -> None:
-        values: dict[str, Any] = {"answer_status": event.status, "answer_cycle": item_matrix.c.cycle}
+    def on_AnswerSaved(self, _connection: Connection, event: Any, _position: int) -> None:
+        row = self._item(event, event.number)
+        if row is None:
+            return
+        values: dict[str, Any] = {"answer_status": event.status, "answer_cycle": row["cycle"]}
         if event.judgement_cleared:
             values.update(verdict=None, judged_cycle=None)
-        connection.execute(update(item_matrix).where(self._row(event, event.number)).values(**values))
+        self.rows.update(row, **values)
 
-    def on_ItemJudged(self, connection: Connection, event: Any, _position: int) -> None:
-        connection.execute(
-            update(item_matrix)
-            .where(self._row(event, event.number))
-            .values(verdict=event.verdict, judged_cycle=item_matrix.c.cycle)
-        )
+    def on_ItemJudged(self, _connection: Connection, event: Any, _position: int) -> None:
+        row = self._item(event, event.number)
+        if row is not None:
+            self.rows.update(row, verdict=event.verdict, judged_cycle=row["cycle"])
 
-    def on_QuestionAsked(self, connection: Connection, event: Any, _position: int) -> None:
-        self._count_question(connection, event, +1)
+    def on_QuestionAsked(self, _connection: Connection, event: Any, _position: int) -> None:
+        self._count_question(event, +1)
 
-    def on_QuestionClosed(self, connection: Connection, event: Any, _position: int) -> None:
-        self._count_question(connection, event, -1)
+    def on_QuestionClosed(self, _connection: Connection, event: Any, _position: int) -> None:
+        self._count_question(event, -1)
 
-    def _count_question(self, connection: Connection, event: Any, delta: int) -> None:
-        connection.execute(
-            update(item_matrix)
-            .where(self._row(event, event.number))
-            .values(open_questions=item_matrix.c.open_questions + delta)
-        )
+    def _count_question(self, event: Any, delta: int) -> None:
+        row = self._item(event, event.number)
+        if row is not None:
+            self.rows.update(row, open_questions=row["open_questions"] + delta)
 
-    def on_EditionAdopted(self, connection: Connection, event: Any, _position: int) -> None:
+    def on_EditionAdopted(self, _connection: Connection, event: Any, _position: int) -> None:
         for entry in event.updated:
-            connection.execute(
-                update(item_matrix).where(self._row(event, entry["number"])).values(category=entry["category"], party=entry["party"])
-            )
-        if event.added:
-            cycle = connection.scalar(
-                select(func.max(item_matrix.c.cycle)).where(item_matrix.c.engagement_id == str(event.originator_id))
-            )
-            connection.execute(
-                item_matrix.insert(),
-                [
-                    {
-                        "engagement_id": str(event.originator_id),
-                        "number": entry["number"],
-                        "category": entry["category"],
-                        "party": entry["party"],
-                        "custom": False,
-                        "dropped": False,
-                        "cycle": cycle,
-                        "in_cycle": False,
-                        "open_questions": 0,
-                    }
-                    for entry in event.added
-                ],
-            )
+            self.rows.update(self._item(event, entry["number"]), category=entry["category"], party=entry["party"])
+        cycle = max((row["cycle"] for row in self.rows.rows(str(event.originator_id))), default=1)
+        for entry in event.added:
+            self._add(event, entry, custom=False, dropped=False, cycle=cycle, in_cycle=False)
         for number in event.removed:
-            connection.execute(
-                update(item_matrix)
-                .where(self._row(event, number))
-                .values(dropped=True, in_cycle=False, verdict=None, judged_cycle=None)
-            )
+            self._drop(self._item(event, number))
 
-    def on_ReviewCycleStarted(self, connection: Connection, event: Any, _position: int) -> None:
-        engagement = item_matrix.c.engagement_id == str(event.originator_id)
-        connection.execute(update(item_matrix).where(engagement).values(cycle=event.cycle, in_cycle=False))
-        connection.execute(
-            update(item_matrix)
-            .where(engagement, item_matrix.c.number.in_(event.items))
-            .values(in_cycle=True, verdict=None, judged_cycle=None)
-        )
+    def on_ReviewCycleStarted(self, _connection: Connection, event: Any, _position: int) -> None:
+        in_cycle = set(event.items)
+        for row in self.rows.rows(str(event.originator_id)):
+            if row["number"] in in_cycle:
+                self.rows.update(row, cycle=event.cycle, in_cycle=True, verdict=None, judged_cycle=None)
+            else:
+                self.rows.update(row, cycle=event.cycle, in_cycle=False)

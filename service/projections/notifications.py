@@ -10,7 +10,9 @@ already existed when the event happened.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import Column, Connection, DateTime, Index, Integer, String, Table, Text, select
@@ -108,14 +110,41 @@ def messages_for(event: Any, title: str) -> list[Message]:
     return []
 
 
+def as_utc(moment: datetime) -> datetime:
+    """SQLite hands timestamps back without their zone; every stored time is UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+
 class NotificationProjection(RemembersParties, Projection):
+    """Notices and e-mails are collected per page and inserted in two statements; the
+    recipients of each organisation side are read once per page."""
+
     name = "notifications"
     tables = (notifications, outbox, notification_parties)
     parties = notification_parties
     event_types = (Engagement.Event, AnswerLibrary.Event)
 
     def __init__(self, base_url: str = "http://127.0.0.1:8000") -> None:
+        super().__init__()
         self.base_url = base_url.rstrip("/")
+        self._start_batch()
+
+    def _start_batch(self) -> None:
+        self._notices: list[dict[str, Any]] = []
+        self._mails: list[dict[str, Any]] = []
+        self._recipients: dict[tuple[str, str], list[tuple[str, str, datetime]]] = {}
+
+    def start_page(self, connection: Connection, events: Sequence[Any]) -> None:
+        super().start_page(connection, events)
+        self._start_batch()
+
+    def finish_page(self, connection: Connection) -> None:
+        super().finish_page(connection)
+        if self._notices:
+            connection.execute(notifications.insert(), self._notices)
+        if self._mails:
+            connection.execute(outbox.insert(), self._mails)
+        self._start_batch()
 
     def apply(self, connection: Connection, event: Any, position: int) -> None:
         if isinstance(event, AnswerLibrary.Event):
@@ -123,12 +152,12 @@ class NotificationProjection(RemembersParties, Projection):
                 self._certification_expiry(connection, event, position)
             return
         super().apply(connection, event, position)  # remembers the parties on Opened
-        party = self.parties_of(connection, event)
-        link = f"{self.base_url}/engagements/{party.engagement_id}"
-        for message in messages_for(event, party.title):
-            org_id = party.bank_id if message.side == "bank" else party.connector_id
-            body = f"{message.text}\n\n案件: {party.title}\n{party.bank_name} × {party.connector_name}\n{link}\n"
-            self._notify(connection, position, event, party.engagement_id, org_id, message, body)
+        party = self.parties_of(event)
+        link = f"{self.base_url}/engagements/{party['engagement_id']}"
+        for message in messages_for(event, party["title"]):
+            org_id = party["bank_id"] if message.side == "bank" else party["connector_id"]
+            body = f"{message.text}\n\n案件: {party['title']}\n{party['bank_name']} × {party['connector_name']}\n{link}\n"
+            self._notify(connection, position, event, party["engagement_id"], org_id, message, body)
 
     def _certification_expiry(self, connection: Connection, event: Any, position: int) -> None:
         when = "本日" if event.days_before == 0 else f"{event.days_before}日後"
@@ -141,40 +170,47 @@ class NotificationProjection(RemembersParties, Projection):
         body = f"{message.text}\n{self.base_url}/library\n"
         self._notify(connection, position, event, "", event.connector_org_id, message, body)
 
+    def _recipients_of(self, connection: Connection, org_id: str, role: str) -> list[tuple[str, str, datetime]]:
+        """Active users of an organisation with a role: (id, e-mail, created at), read once per page."""
+        if (org_id, role) not in self._recipients:
+            self._recipients[(org_id, role)] = [
+                (user_id, email, as_utc(created_at))
+                for user_id, email, created_at in connection.execute(
+                    select(User.id, User.email, User.created_at)
+                    .where(User.org_id == org_id, User.role == role, User.active.is_(True))
+                    .order_by(User.created_at, User.id)
+                )
+            ]
+        return self._recipients[(org_id, role)]
+
     def _notify(
         self, connection: Connection, position: int, event: Any, engagement_id: str, org_id: str, message: Message, body: str
     ) -> None:
         key = f"{position}:{message.side}"
-        connection.execute(
-            notifications.insert().values(
-                key=key,
-                engagement_id=engagement_id,
-                org_id=org_id,
-                side=message.side,
-                kind=message.kind,
-                subject=message.subject,
-                body=body,
-                created_at=event.timestamp,
-            )
+        self._notices.append(
+            {
+                "key": key,
+                "engagement_id": engagement_id,
+                "org_id": org_id,
+                "side": message.side,
+                "kind": message.kind,
+                "subject": message.subject,
+                "body": body,
+                "created_at": event.timestamp,
+            }
         )
-        recipients = connection.execute(
-            select(User.id, User.email).where(
-                User.org_id == org_id,
-                User.role == SIDE_ROLE[message.side],
-                User.active.is_(True),
-                User.created_at <= event.timestamp,
-            )
-        ).all()
-        for user_id, email in recipients:
-            connection.execute(
-                outbox.insert().values(
-                    key=f"{key}:{user_id}",
-                    engagement_id=engagement_id,
-                    user_id=user_id,
-                    email=email,
-                    subject=f"{SUBJECT_PREFIX} {message.subject}",
-                    body=body,
-                    created_at=event.timestamp,
-                    position=position,
-                )
+        for user_id, email, created_at in self._recipients_of(connection, org_id, SIDE_ROLE[message.side]):
+            if created_at > event.timestamp:
+                continue  # not yet a user when it happened
+            self._mails.append(
+                {
+                    "key": f"{key}:{user_id}",
+                    "engagement_id": engagement_id,
+                    "user_id": user_id,
+                    "email": email,
+                    "subject": f"{SUBJECT_PREFIX} {message.subject}",
+                    "body": body,
+                    "created_at": event.timestamp,
+                    "position": position,
+                }
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Column, Connection, MetaData, String, Table, select
+from sqlalchemy import Column, Connection, MetaData, String, Table
 
 from ..storage import Base
 
@@ -24,23 +24,29 @@ def parties_table(name: str, metadata: MetaData = Base.metadata) -> Table:
 
 
 class RemembersParties:
-    """Mixin for projections: record the parties on ``Opened``, look them up later."""
+    """Mixin for projections: record the parties on ``Opened``, look them up later
+    (rows are buffered per page, see ``PageRows``)."""
 
     parties: Table
 
-    def on_Opened(self, connection: Connection, event: Any, _position: int) -> None:
-        connection.execute(
-            self.parties.insert().values(
-                engagement_id=str(event.originator_id),
-                bank_id=event.bank["id"],
-                bank_name=event.bank["name"],
-                connector_id=event.connector["id"],
-                connector_name=event.connector["name"],
-                title=event.title,
-            )
+    def __init__(self) -> None:
+        super().__init__()
+        self.party_rows = self.buffer(self.parties)  # type: ignore[attr-defined]
+
+    def on_Opened(self, _connection: Connection, event: Any, _position: int) -> None:
+        self.party_rows.put(
+            {
+                "engagement_id": str(event.originator_id),
+                "bank_id": event.bank["id"],
+                "bank_name": event.bank["name"],
+                "connector_id": event.connector["id"],
+                "connector_name": event.connector["name"],
+                "title": event.title,
+            }
         )
 
-    def parties_of(self, connection: Connection, event: Any) -> Any:
-        return connection.execute(
-            select(self.parties).where(self.parties.c.engagement_id == str(event.originator_id))
-        ).one()
+    def parties_of(self, event: Any) -> dict[str, Any]:
+        party = self.party_rows.get(str(event.originator_id))
+        if party is None:
+            raise LookupError(f"{self.parties.name}: no parties recorded for engagement {event.originator_id}")
+        return party

@@ -20,6 +20,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..domain.engagement import Engagement
 from ..storage import Base
+from .page_rows import PageRows
 
 PAGE_SIZE = 500  # notifications per transaction
 
@@ -35,8 +36,10 @@ tracking = Table(
 class Projection:
     """One read model: its tables and a handler per event type (``on_<EventName>``).
 
-    A projection that needs the stored bytes rather than the decoded event sets
-    ``raw = True`` and implements ``apply_notification``.
+    Handlers change rows either with their own statements or, for tables named with
+    ``self.buffer(table)`` in ``__init__``, through ``PageRows``: read once per page,
+    written back once per page. A projection that needs the stored bytes rather
+    than the decoded event sets ``raw = True`` and implements ``apply_notification``.
     """
 
     name: str = ""
@@ -44,11 +47,37 @@ class Projection:
     raw = False
     event_types: tuple[type, ...] = (Engagement.Event,)  # the aggregates whose events it reads
 
-    def start_page(self, connection: Connection) -> None:
-        """Called at the start of each page's transaction (load whatever state the page needs)."""
+    def __init__(self) -> None:
+        self._buffers: list[PageRows] = []
+
+    def buffer(self, table: Table, group: str = "engagement_id") -> PageRows:
+        rows = PageRows(table, group)
+        self._buffers.append(rows)
+        return rows
+
+    def apply_page(self, connection: Connection, page: Sequence[tuple[Any, Any]]) -> None:
+        """Apply a page of (notification, decoded event) pairs not yet applied."""
+        if self.raw:
+            self.start_page(connection, [])
+            for notification, _event in page:
+                self.apply_notification(connection, notification)
+        else:
+            events = [(notification.id, event) for notification, event in page if isinstance(event, self.event_types)]
+            self.start_page(connection, [event for _position, event in events])
+            for position, event in events:
+                self.apply(connection, event, position)
+        self.finish_page(connection)
+
+    def start_page(self, connection: Connection, events: Sequence[Any]) -> None:
+        """Load whatever the page's events need: the buffered rows of their aggregates."""
+        aggregates = {str(event.originator_id) for event in events}
+        for rows in self._buffers:
+            rows.start(connection, aggregates)
 
     def finish_page(self, connection: Connection) -> None:
-        """Called before the page's positions are recorded (write whatever was batched)."""
+        """Write whatever was batched, before the page's positions are recorded."""
+        for rows in self._buffers:
+            rows.flush(connection)
 
     def apply_notification(self, connection: Connection, notification: Any) -> None:
         raise TypeError(f"{type(self).__name__} is not a raw projection")
@@ -110,33 +139,25 @@ class ProjectionRunner:
     def _apply_page(self, projections: list[Projection]) -> int:
         """Apply the next page; 0 when caught up, -1 when another runner moved first.
 
-        The page is read from the event store *before* the tracking rows are locked:
-        on SQLite, reading while holding the write lock could wait on an event-store
-        writer that itself waits for that lock."""
+        The page is read and decoded *before* the tracking rows are locked: on SQLite,
+        reading while holding the write lock could wait on an event-store writer that
+        itself waits for that lock, and the lock is held no longer than the writes."""
         names = [p.name for p in projections]
         seen = {name: position for name, position in self.positions().items() if name in names}
         start = min(seen.values())
         notifications = self.recorder.select_notifications(start=start, limit=self.page_size, inclusive_of_start=False)
         if not notifications:
             return 0
+        decode = not all(projection.raw for projection in projections)
+        page = [(n, self.mapper.to_domain_event(n) if decode else None) for n in notifications]
         with self.engine.begin() as connection:
             positions = self._lock(connection, names)
             if any(positions.get(name, 0) != position for name, position in seen.items()):
                 return -1
             for projection in projections:
-                projection.start_page(connection)
-            decoded = not all(projection.raw for projection in projections)
-            for notification in notifications:
-                event = self.mapper.to_domain_event(notification) if decoded else None
-                for projection in projections:
-                    if notification.id <= positions[projection.name]:
-                        continue
-                    if projection.raw:
-                        projection.apply_notification(connection, notification)
-                    elif isinstance(event, projection.event_types):
-                        projection.apply(connection, event, notification.id)
-            for projection in projections:
-                projection.finish_page(connection)
+                pending = [(n, event) for n, event in page if n.id > positions[projection.name]]
+                if pending:
+                    projection.apply_page(connection, pending)
             last = notifications[-1].id
             for name, position in positions.items():
                 if position < last:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Connection, DateTime, Index, Integer, String, Table, Text, select
+from sqlalchemy import BigInteger, Column, Connection, DateTime, Index, Integer, String, Table, Text, func, select
 
 from ..domain.codes import AnswerStatus, CycleReason, Outcome, Verdict
 from ..storage import Base
+from .page_rows import chunked
 from .runner import Projection
 
 timeline = Table(
@@ -69,28 +71,27 @@ def describe(event: Any) -> str:
 
 
 class TimelineProjection(Projection):
-    """Rows are written in one batch per page; the cycle of each engagement is remembered
-    within the page instead of being read back for every event."""
+    """Rows are written in one batch per page; the cycle of each engagement is read once
+    per page and followed through the page's events."""
 
     name = "timeline"
     tables = (timeline,)
 
     def __init__(self) -> None:
+        super().__init__()
         self._rows: list[dict[str, Any]] = []
         self._cycles: dict[str, int] = {}
 
-    def start_page(self, connection: Connection) -> None:
+    def start_page(self, connection: Connection, events: Sequence[Any]) -> None:
+        """Read the current cycle of every engagement of the page in one query."""
         self._rows, self._cycles = [], {}
-
-    def _cycle_of(self, connection: Connection, engagement_id: str) -> int:
-        if engagement_id not in self._cycles:
-            self._cycles[engagement_id] = connection.scalar(
-                select(timeline.c.cycle)
-                .where(timeline.c.engagement_id == engagement_id)
-                .order_by(timeline.c.position.desc())
-                .limit(1)
-            ) or 1
-        return self._cycles[engagement_id]
+        engagements = sorted({str(event.originator_id) for event in events})
+        for chunk in chunked(engagements):
+            latest = (
+                select(func.max(timeline.c.position)).where(timeline.c.engagement_id.in_(chunk)).group_by(timeline.c.engagement_id)
+            )
+            rows = connection.execute(select(timeline.c.engagement_id, timeline.c.cycle).where(timeline.c.position.in_(latest)))
+            self._cycles.update(dict(rows.all()))
 
     def apply(self, connection: Connection, event: Any, position: int) -> None:
         engagement_id = str(event.originator_id)
@@ -112,7 +113,7 @@ class TimelineProjection(Projection):
                 "type": type(event).__name__,
                 "item": getattr(event, "number", None),
                 "text": describe(event),
-                "cycle": self._cycle_of(connection, engagement_id),
+                "cycle": self._cycles.get(engagement_id, 1),
             }
         )
 
