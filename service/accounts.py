@@ -134,7 +134,7 @@ class Accounts:
                 self.hasher.verify(user.password_hash, password)
             except (VerificationError, InvalidHashError):
                 return None
-            return self._actor(session, user)
+            return self.actor_of(session, user)
 
     def _burn_time(self, password: str) -> None:
         """Spend one hash on unknown accounts so timing does not reveal which e-mails exist."""
@@ -145,10 +145,11 @@ class Accounts:
             user = session.get(User, user_id)
             if user is None or not user.active:
                 return None
-            return self._actor(session, user)
+            return self.actor_of(session, user)
 
     @staticmethod
-    def _actor(session: Session, user: User) -> Actor:
+    def actor_of(session: Session, user: User) -> Actor:
+        """The user as an actor, with the organisation name as it is now."""
         org = session.get(Org, user.org_id)
         return Actor(id=user.id, name=user.name, org_id=org.id, org_name=org.name, role=Role(user.role))
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Callable
 
 import pyotp
@@ -19,7 +19,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
-from .accounts import Accounts, User, check_password, normalise_email
+from .accounts import Accounts, Org, User, check_password, normalise_email
 from .domain.actors import Actor
 from .domain.errors import (
     AccountLocked,
@@ -30,7 +30,7 @@ from .domain.errors import (
     TotpRequired,
 )
 from .security_log import SecurityLog
-from .storage import Base
+from .storage import Base, as_utc
 
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
@@ -105,10 +105,6 @@ class LiveSession:
     actor: Actor
     mfa_pending: bool
 
-
-def as_utc(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything stored here is UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 class Authenticator:
@@ -272,19 +268,27 @@ class Authenticator:
 
     def resume_session(self, session_id: str) -> LiveSession | None:
         """The session if it is still alive (not ended, not idle 30 min, not older than 12 h)."""
+        if not isinstance(session_id, str):
+            return None
         now = self.clock()
         with self.sessions.begin() as session:
-            row = session.get(WebSession, session_id) if isinstance(session_id, str) else None
-            if row is None or row.ended_at is not None or row.epoch != self._epoch(session, row.user_id):
+            found = session.execute(
+                select(WebSession, User, Org)
+                .join(User, User.id == WebSession.user_id)
+                .join(Org, Org.id == User.org_id)
+                .where(WebSession.id == session_id)
+            ).one_or_none()
+            if found is None:
+                return None
+            row, user, _org = found  # the organisation is loaded with the user for actor_of
+            if row.ended_at is not None or row.epoch != (user.credentials_epoch or 0) or not user.active:
                 return None
             if now - as_utc(row.last_seen_at) > SESSION_IDLE or now - as_utc(row.created_at) > SESSION_ABSOLUTE:
                 row.ended_at = now
                 return None
             if now - as_utc(row.last_seen_at) > timedelta(seconds=60):
                 row.last_seen_at = now
-            user_id, pending = row.user_id, row.mfa_pending
-        actor = self.accounts.actor(user_id)
-        return LiveSession(session_id, actor, pending) if actor else None
+            return LiveSession(session_id, Accounts.actor_of(session, user), row.mfa_pending)
 
     def finish_mfa(self, session_id: str) -> None:
         with self.sessions.begin() as session:

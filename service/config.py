@@ -29,8 +29,9 @@ class Settings:
     reminder_business_days: int = 3  # a reminder after N business days, an escalation after 2N
     secure_cookies: bool = False  # set SECURE_COOKIES=1 when served over https
     mfa_required_roles: tuple[str, ...] = ("reviewer", "liaison", "admin")
-    login_rate_limit: str = "30 per minute"
-    metrics_token: str | None = None  # /metrics answers the local host, or a bearer of this token  # per client address, on top of the per-account lockout
+    login_rate_limit: str = "30 per minute"  # per client address, on top of the per-account lockout
+    metrics_token: str | None = None  # /metrics answers the local host, or a bearer of this token
+    page_cache_mb: int = 16  # rendered review-page bodies kept per web process (0: render every time)
     argon2_time_cost: int = 3  # argon2id RFC 9106 "second recommended" profile
     argon2_memory_kib: int = 65536
 
@@ -65,6 +66,7 @@ class Settings:
             ),
             login_rate_limit=env.get("LOGIN_RATE_LIMIT") or "30 per minute",
             metrics_token=env.get("METRICS_TOKEN") or None,
+            page_cache_mb=int(env.get("PAGE_CACHE_MB") or 16),
             argon2_time_cost=int(env.get("ARGON2_TIME_COST") or 3),
             argon2_memory_kib=int(env.get("ARGON2_MEMORY_KIB") or 65536),
         )

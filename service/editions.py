@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import DateTime, String, Text, select
@@ -42,8 +41,12 @@ class EditionRow(Base):
 
 
 class Editions:
+    """Published editions never change (a revision is a new edition), so each is
+    read and parsed once per process."""
+
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self.sessions = sessions
+        self._parsed: dict[str, Edition] = {}
 
     def load_bundled(self) -> list[str]:
         """Load every bundled edition not loaded yet; returns the ids loaded now."""
@@ -107,13 +110,10 @@ class Editions:
         return self.get(ids[-1])
 
     def get(self, edition_id: str) -> Edition:
-        with self.sessions() as session:
-            row = session.get(EditionRow, edition_id)
-            if row is None:
+        if edition_id not in self._parsed:
+            with self.sessions() as session:
+                document = session.scalar(select(EditionRow.document).where(EditionRow.id == edition_id))
+            if document is None:
                 raise EditionNotFound(f"edition {edition_id} is not loaded")
-            return _parse(row.id, row.document)
-
-
-@lru_cache(maxsize=16)
-def _parse(edition_id: str, document: str) -> Edition:
-    return edition_from_dict(json.loads(document), source=f"edition {edition_id}", item_count=None)
+            self._parsed[edition_id] = edition_from_dict(json.loads(document), source=f"edition {edition_id}", item_count=None)
+        return self._parsed[edition_id]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import smtplib
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any
@@ -20,7 +20,7 @@ from sqlalchemy import Column, DateTime, Engine, Integer, String, Table, Text, a
 from sqlalchemy.exc import IntegrityError
 
 from .projections.notifications import outbox
-from .storage import Base
+from .storage import Base, as_utc
 
 MAX_ATTEMPTS = 8
 MAX_AGE = timedelta(days=7)  # older messages (e.g. recreated by a rebuild) are never sent
@@ -70,9 +70,6 @@ def compose(row: Any) -> EmailMessage:
     message.set_content(row.body)
     return message
 
-
-def as_utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def deliver_outbox(engine: Engine, smtp_url: str | None, now: datetime, limit: int = 500) -> dict[str, int]:

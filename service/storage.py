@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
@@ -20,6 +21,11 @@ SCHEMA_LOCK_KEY = 0x53434845  # "SCHE"
 
 class Base(DeclarativeBase):
     """Declarative base of every SQL table the product owns."""
+
+
+def as_utc(value: datetime) -> datetime:
+    """SQLite hands timestamps back without their zone; everything stored is UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def sqlite_path(settings: Settings) -> Path:

@@ -24,6 +24,7 @@ from .projections.item_matrix import item_matrix
 from .projections.libraries import certifications, library_shares
 from .projections.notifications import notifications
 from .projections.timeline import timeline
+from .storage import as_utc
 
 DEFAULT_PAGE = 50
 MAX_PAGE = 200
@@ -273,10 +274,6 @@ class Views:
             )
         return entries
 
-
-def as_utc(value: datetime) -> datetime:
-    """SQLite returns naive datetimes; everything the projections store is UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def aware(row: Any) -> dict[str, Any]:

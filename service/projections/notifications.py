@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Column, Connection, DateTime, Index, Integer, String, Table, Text, select
@@ -21,7 +21,7 @@ from ..accounts import User
 from ..domain.answer_library import AnswerLibrary
 from ..domain.engagement import Engagement
 from ..domain.codes import CycleReason, Outcome
-from ..storage import Base
+from ..storage import Base, as_utc
 from .parties import RemembersParties, parties_table
 from .runner import Projection
 
@@ -108,11 +108,6 @@ def messages_for(event: Any, title: str) -> list[Message]:
     if kind == "Withdrawn":
         return [Message(other, "withdrawn", f"案件が取り下げられました: {title}", event.reason)]
     return []
-
-
-def as_utc(moment: datetime) -> datetime:
-    """SQLite hands timestamps back without their zone; every stored time is UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 
 
 class NotificationProjection(RemembersParties, Projection):

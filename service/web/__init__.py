@@ -22,6 +22,7 @@ def create_app(container: Container | None = None) -> Flask:
     from .errors import register_error_handlers
     from .filters import register_filters
     from .ops import init_ops
+    from .rendered import RenderedBodies
     from .security import add_security_headers
     from .session import load_session_user
 
@@ -43,6 +44,7 @@ def create_app(container: Container | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     app.extensions["container"] = container
+    app.extensions["rendered_bodies"] = RenderedBodies(container.settings.page_cache_mb * 1024 * 1024)
 
     csrf = CSRFProtect(app)
     csrf.exempt(api)  # the API authenticates with bearer tokens, never with the cookie

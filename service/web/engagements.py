@@ -7,7 +7,8 @@ import functools
 from datetime import date, datetime
 from typing import Any, Callable
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
@@ -20,6 +21,7 @@ from .access import container, roles_required
 from ..xlsx import XlsxImportError, XlsxTooLarge
 from .files import XLSX_TYPE, file_response, xlsx_filename
 from .forms import OpenEngagementForm, choices
+from .rendered import CSRF_SLOT, RenderedBodies
 from .session import current_actor
 
 bp = Blueprint("engagements", __name__, url_prefix="/engagements")
@@ -88,6 +90,10 @@ def _field_key(error: DomainError) -> str:
 # ---------------------------------------------------------------- the review page
 
 
+def rendered_bodies() -> RenderedBodies:
+    return current_app.extensions["rendered_bodies"]
+
+
 @bp.get("/<engagement_id>")
 @roles_required(*READERS)
 def show(engagement_id: str):
@@ -118,10 +124,47 @@ def _render(
     c = container()
     actor = current_actor()
     engagement = c.reviews.engagement(actor, engagement_id, as_of=as_of)
-    edition = c.editions.get(engagement.edition)
-    catalogue = {item.number: item for item in edition.items}
     read_only = as_of is not None or actor.role is Role.AUDITOR
     certifications = _usable_certifications(c, engagement)
+    current_edition = c.editions.current().id
+
+    def render_body() -> str:
+        return _render_body(
+            c, engagement, actor, as_of, read_only, certifications, current_edition, errors, values, import_errors
+        )
+
+    if errors or values or import_errors:  # a re-rendered form: what was typed belongs to this response only
+        body = render_body().replace(CSRF_SLOT, generate_csrf())
+    else:
+        key = (
+            engagement.id,
+            engagement.version,
+            as_of,
+            actor.id,
+            actor.role,
+            current_edition,
+            c.reviews.today(),
+            repr(certifications),  # offered in the judgement forms
+        )
+        body = rendered_bodies().body(key, render_body, generate_csrf())
+    return render_template("engagement.html", e=engagement, body=Markup(body)), status
+
+
+def _render_body(
+    c: Any,
+    engagement: Engagement,
+    actor: Any,
+    as_of: datetime | None,
+    read_only: bool,
+    certifications: list[dict[str, Any]],
+    current_edition: str,
+    errors: dict[str, dict[str, str]] | None,
+    values: dict[str, MultiDict] | None,
+    import_errors: list[dict[str, str]] | None,
+) -> str:
+    """The review page's body; forms carry ``CSRF_SLOT`` in place of the session's token."""
+    edition = c.editions.get(engagement.edition)
+    catalogue = {item.number: item for item in edition.items}
     items = [
         _item_view(engagement, item, catalogue.get(item["number"]), actor, read_only, certifications)
         for item in engagement.items
@@ -129,35 +172,32 @@ def _render(
     groups: dict[str, list[dict[str, Any]]] = {}
     for view in items:
         groups.setdefault(view["category"], []).append(view)
-    unjudged = engagement.unjudged()
-    return (
-        render_template(
-            "engagement.html",
-            e=engagement,
-            groups=groups,
-            items=items,
-            as_of=as_of,
-            read_only=read_only,
-            actor=actor,
-            errors=errors or {},
-            values=values or {},
-            statuses=list(AnswerStatus),
-            verdicts=list(Verdict),
-            outcomes=list(Outcome),
-            reasons=[r for r in CycleReason if r is not CycleReason.INITIAL],
-            can_submit=not read_only and actor.role is Role.CONNECTOR and engagement.state == State.DRAFT.value,
-            missing=engagement.missing_answers() if engagement.state == State.DRAFT.value else [],
-            can_decide=not read_only and actor.role is Role.REVIEWER and engagement.state in _values(OPEN_STATES),
-            unjudged=unjudged,
-            open_questions=engagement.open_questions(),
-            can_start_cycle=not read_only and actor.role is Role.REVIEWER and engagement.state == State.MONITORING.value,
-            can_withdraw=not read_only and actor.role in (Role.REVIEWER, Role.CONNECTOR) and engagement.state != State.WITHDRAWN.value,
-            condition_rows=range(MAX_CONDITION_ROWS),
-            counts=_verdict_counts(engagement),
-            current_edition=c.editions.current().id,
-            import_errors=import_errors or [],
-        ),
-        status,
+    return render_template(
+        "_engagement_body.html",
+        csrf_token=lambda: CSRF_SLOT,
+        e=engagement,
+        groups=groups,
+        items=items,
+        as_of=as_of,
+        read_only=read_only,
+        actor=actor,
+        errors=errors or {},
+        values=values or {},
+        statuses=list(AnswerStatus),
+        verdicts=list(Verdict),
+        outcomes=list(Outcome),
+        reasons=[r for r in CycleReason if r is not CycleReason.INITIAL],
+        can_submit=not read_only and actor.role is Role.CONNECTOR and engagement.state == State.DRAFT.value,
+        missing=engagement.missing_answers() if engagement.state == State.DRAFT.value else [],
+        can_decide=not read_only and actor.role is Role.REVIEWER and engagement.state in _values(OPEN_STATES),
+        unjudged=engagement.unjudged(),
+        open_questions=engagement.open_questions(),
+        can_start_cycle=not read_only and actor.role is Role.REVIEWER and engagement.state == State.MONITORING.value,
+        can_withdraw=not read_only and actor.role in (Role.REVIEWER, Role.CONNECTOR) and engagement.state != State.WITHDRAWN.value,
+        condition_rows=range(MAX_CONDITION_ROWS),
+        counts=_verdict_counts(engagement),
+        current_edition=current_edition,
+        import_errors=import_errors or [],
     )
 
 
