@@ -12,7 +12,7 @@ from datetime import date, datetime, timezone
 from typing import Any, Callable, Iterable
 from zoneinfo import ZoneInfo
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.persistence import IntegrityError
 
 from .accounts import Accounts
@@ -64,6 +64,24 @@ class ReviewApplication(Application):
         self.timeline_index: Any = None  # set by bootstrap: the read side's (engagement, time) -> version index
         self.library_index: Any = None  # set by bootstrap: which libraries are shared with which banks
         self.security_log: Any = None  # set by bootstrap: records exports and downloads
+
+    def _take_snapshots(self, processing_event: ProcessingEvent) -> None:
+        """Snapshot each saved aggregate whose events reached a multiple of its interval.
+
+        eventsourcing replays the aggregate from the store to snapshot it; right after a
+        successful save the object in hand *is* the recorded state (at its own version),
+        so it is snapshotted directly, without reading back up to a hundred events."""
+        if self.snapshots is None:
+            return
+        due: dict[Any, Any] = {}
+        for event in processing_event.events:
+            aggregate = processing_event.aggregates.get(event.originator_id)
+            interval = self.snapshotting_intervals.get(type(aggregate))
+            if interval and event.originator_version % interval == 0:
+                due[event.originator_id] = aggregate
+        for aggregate in due.values():
+            snapshot_class = getattr(type(aggregate), "Snapshot", self.snapshot_class)
+            self.snapshots.put([snapshot_class.take(aggregate)])
 
     def today(self) -> date:
         """Today's date in the application's time zone (Asia/Tokyo by default)."""

@@ -49,6 +49,7 @@ class Container:
                 self.reviews.snapshots.recorder.create_table()
             Base.metadata.create_all(self.engine)
             loaded = self.editions.load_bundled()
+            self.projections.upgrade()  # under the lock: one process rebuilds, the others find it done
         self.projections.catch_up()
         return loaded
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from typing import Any
 
-from sqlalchemy import Engine, and_, case, func, or_, select
+from sqlalchemy import Engine, and_, func, or_, select
 
 from .domain.actors import Actor
 from .domain.codes import Role
@@ -20,7 +20,7 @@ from .domain.errors import EngagementNotFound, Invalid
 from .projections.advisories import advisories, notices
 from .projections.board import board
 from .projections.inbox import inbox
-from .projections.item_matrix import item_matrix
+from .projections.item_matrix import item_matrix, item_summary
 from .projections.libraries import certifications, library_shares
 from .projections.notifications import notifications
 from .projections.timeline import timeline
@@ -51,19 +51,7 @@ def page_size(limit: Any) -> int:
 
 def item_counts(engagement_ids: list[str]):
     """Per engagement: active items, answered in the current cycle, judged, unsatisfied, open questions."""
-    active = item_matrix.c.dropped.is_(False)
-    return (
-        select(
-            item_matrix.c.engagement_id,
-            func.sum(case((active, 1), else_=0)).label("items_total"),
-            func.sum(case((and_(active, item_matrix.c.answer_cycle == item_matrix.c.cycle), 1), else_=0)).label("answered"),
-            func.sum(case((and_(active, item_matrix.c.verdict.is_not(None)), 1), else_=0)).label("judged"),
-            func.sum(case((and_(active, item_matrix.c.verdict == "unsatisfied"), 1), else_=0)).label("unsatisfied"),
-            func.sum(item_matrix.c.open_questions).label("open_questions"),
-        )
-        .where(item_matrix.c.engagement_id.in_(engagement_ids))
-        .group_by(item_matrix.c.engagement_id)
-    )
+    return select(item_summary).where(item_summary.c.engagement_id.in_(engagement_ids))
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from .codes import Role
 
@@ -25,9 +25,9 @@ class Actor:
     role: Role
 
     def as_record(self) -> dict[str, str]:
-        record = asdict(self)
-        record["role"] = self.role.value
-        return record
+        """The plain dict an event stores (written out: ``dataclasses.asdict`` deep-copies, and
+        every command calls this)."""
+        return {"id": self.id, "name": self.name, "org_id": self.org_id, "org_name": self.org_name, "role": self.role.value}
 
     @classmethod
     def from_record(cls, record: dict[str, str]) -> "Actor":

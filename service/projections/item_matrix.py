@@ -1,7 +1,10 @@
-"""Item matrix: per engagement × item its latest answer status, verdict and open questions."""
+"""Item matrix: per engagement × item its latest answer status, verdict and open questions,
+and per engagement the counts the board and the inbox show (kept with the items, so a
+board page reads one row per engagement instead of aggregating its items)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Boolean, Column, Connection, Integer, String, Table
@@ -28,13 +31,52 @@ item_matrix = Table(
 )
 
 
+item_summary = Table(
+    "rm_item_summary",
+    Base.metadata,
+    Column("engagement_id", String(36), primary_key=True),
+    Column("items_total", Integer, nullable=False),  # active (not dropped) items
+    Column("answered", Integer, nullable=False),  # active items answered in the current cycle
+    Column("judged", Integer, nullable=False),
+    Column("unsatisfied", Integer, nullable=False),
+    Column("open_questions", Integer, nullable=False),
+)
+
+
+def summarise(engagement_id: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+    active = [item for item in items if not item["dropped"]]
+    return {
+        "engagement_id": engagement_id,
+        "items_total": len(active),
+        "answered": sum(1 for item in active if item["answer_cycle"] is not None and item["answer_cycle"] == item["cycle"]),
+        "judged": sum(1 for item in active if item["verdict"] is not None),
+        "unsatisfied": sum(1 for item in active if item["verdict"] == "unsatisfied"),
+        "open_questions": sum(item["open_questions"] for item in items),
+    }
+
+
 class ItemMatrixProjection(Projection):
     name = "item_matrix"
-    tables = (item_matrix,)
+    version = 2  # 2: rm_item_summary
+    tables = (item_matrix, item_summary)
 
     def __init__(self) -> None:
         super().__init__()
         self.rows = self.buffer(item_matrix)
+        self.summaries = self.buffer(item_summary)
+        self._engagements: set[str] = set()
+
+    def start_page(self, connection: Connection, events: Sequence[Any]) -> None:
+        super().start_page(connection, events)
+        self._engagements = {str(event.originator_id) for event in events}
+
+    def finish_page(self, connection: Connection) -> None:
+        """Recount the page's engagements from their items (all of them are in the page's rows)."""
+        for engagement_id in self._engagements:
+            counts = summarise(engagement_id, self.rows.rows(engagement_id))
+            if self.summaries.get(engagement_id) != counts:
+                self.summaries.put(counts)
+        super().finish_page(connection)
 
     def _item(self, event: Any, number: int) -> dict[str, Any] | None:
         return self.rows.get(str(event.originator_id), number)

@@ -10,11 +10,12 @@ runners on PostgreSQL (row lock) and SQLite (write lock) alike.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Column, Connection, Engine, String, Table, select, update
+from sqlalchemy import BigInteger, Boolean, Column, Connection, Engine, Integer, String, Table, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -23,6 +24,7 @@ from ..storage import Base
 from .page_rows import PageRows
 
 PAGE_SIZE = 500  # notifications per transaction
+log = logging.getLogger(__name__)
 
 tracking = Table(
     "projection_tracking",
@@ -30,6 +32,13 @@ tracking = Table(
     Column("name", String(40), primary_key=True),
     Column("position", BigInteger, nullable=False),
     Column("rebuilding", Boolean, nullable=False, default=False),
+)
+
+shapes = Table(
+    "projection_versions",
+    Base.metadata,
+    Column("name", String(40), primary_key=True),
+    Column("version", Integer, nullable=False),
 )
 
 
@@ -43,6 +52,7 @@ class Projection:
     """
 
     name: str = ""
+    version = 1  # raised when the tables or what the handlers write change: stores built before are rebuilt
     tables: Sequence[Table] = ()
     raw = False
     event_types: tuple[type, ...] = (Engagement.Event,)  # the aggregates whose events it reads
@@ -173,6 +183,28 @@ class ProjectionRunner:
             )
         connection.execute(update(tracking).where(tracking.c.name.in_(names)).values(position=tracking.c.position))
         return dict(connection.execute(select(tracking.c.name, tracking.c.position).where(tracking.c.name.in_(names))).all())
+
+    def upgrade(self) -> list[str]:
+        """Rebuild every read model whose stored rows were written by an older version of
+        its projection (``Projection.version``); returns their names. A store that never
+        recorded versions was written by version 1."""
+        with self.engine.connect() as connection:
+            recorded = dict(connection.execute(select(shapes.c.name, shapes.c.version)).all())
+        positions = self.positions()
+        stale = [
+            name
+            for name, projection in self.projections.items()
+            if positions[name] > 0 and recorded.get(name, 1) != projection.version
+        ]
+        for name in stale:
+            log.info("read model %s is of an older version: rebuilding it", name)
+            self.rebuild(name)
+        with self.engine.begin() as connection:
+            for name, projection in self.projections.items():
+                if recorded.get(name) != projection.version:
+                    connection.execute(delete(shapes).where(shapes.c.name == name))
+                    connection.execute(shapes.insert().values(name=name, version=projection.version))
+        return stale
 
     def rebuild(self, name: str, progress: Callable[[int], None] | None = None) -> int:
         """Drop a read model's rows and replay the whole log into it.

@@ -128,6 +128,25 @@ def test_read_models_are_the_same_whatever_the_page_size(container):
     assert snapshot(container) == by_page_of_500
 
 
+def test_a_read_model_written_by_an_older_projection_version_is_rebuilt_at_init(container, people):
+    reviews, runner = container.reviews, container.projections
+    engagement = reviews.open_engagement(people.reviewer, connector_org_id=people.connector.org_id, title="版の更新")
+    for number in (1, 2, 3):
+        reviews.save_answer(people.connector, engagement.id, number, status="implemented", current_state="済")
+    assert runner.upgrade() == []  # every read model is current
+    current = snapshot(container)
+    assert current["rm_item_summary"] == [(str(engagement.id), "44", "3", "0", "0", "0")]
+    with container.engine.begin() as connection:  # as a store from before rm_item_summary existed
+        connection.execute(text("DELETE FROM rm_item_summary"))
+        connection.execute(text("DELETE FROM projection_versions WHERE name = 'item_matrix'"))
+    assert container.views.board(people.reviewer)[0]["answered"] == 0
+
+    container.init()
+    assert snapshot(container) == current
+    assert container.views.board(people.reviewer)[0]["answered"] == 3
+    assert runner.upgrade() == []
+
+
 def test_concurrent_runners_apply_each_event_exactly_once(container, people, store):
     settings = store.settings
     quiet = type(settings)(**{**settings.__dict__, "project_synchronously": False})
@@ -154,15 +173,17 @@ def test_concurrent_runners_apply_each_event_exactly_once(container, people, sto
     assert verify_chain(container.engine, container.reviews.recorder).broken_at is None
 
 
-def test_as_of_equals_an_independent_replay_at_random_instants(container, people):
+def test_as_of_equals_an_independent_replay_at_random_instants_and_around_snapshots(container, people):
     reviews = container.reviews
     engagement = reviews.open_engagement(people.reviewer, connector_org_id=people.connector.org_id, title="履歴")
     rng = random.Random(7)
-    for step in range(60):
+    for step in range(229):
         number = rng.randint(1, 37)
         reviews.save_answer(people.connector, engagement.id, number, status="partial", current_state=f"版{step}")
     events = list(reviews.events.get(engagement.id))
-    for index in rng.sample(range(len(events)), 12):
+    assert [snapshot.originator_version for snapshot in reviews.snapshots.get(engagement.id)] == [100, 200]
+    around_snapshots = [0, 98, 99, 100, 150, 199, 200, 229]
+    for index in around_snapshots + rng.sample(range(len(events)), 6):
         instant = events[index].timestamp
         replayed: Engagement | None = None
         for event in events:

@@ -17,6 +17,7 @@ number party     chapter
 from __future__ import annotations
 
 import copy
+import dataclasses
 from datetime import date, datetime
 from typing import Any
 
@@ -325,6 +326,12 @@ def test_opening_records_actor_and_timestamp_on_the_event():
     assert eng.opened_at == opened.timestamp.isoformat()
     assert eng.opened_by == {"id": "u-rev", "name": "審査 太郎", "org": "第一銀行", "org_id": "B1"}
     assert eng.version == 1
+
+
+def test_an_actor_record_holds_every_field_and_round_trips():
+    record = REVIEWER.as_record()
+    assert set(record) == {field.name for field in dataclasses.fields(Actor)} and record["role"] == "reviewer"
+    assert Actor.from_record(record) == REVIEWER
 
 
 def test_every_event_records_the_acting_actor_and_a_timestamp():
