@@ -1,4 +1,5 @@
-"""Template filters: times in the application's zone (JST), Japanese labels for codes."""
+"""Template filters: times in the application's zone (JST), Japanese labels for codes,
+and the inline message of a form field."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 from flask import Flask
+from markupsafe import Markup, escape
 
 from ..domain.checklist import Party
 from ..domain.codes import AnswerStatus, CycleReason, Outcome, Role, State, Verdict
@@ -22,6 +24,8 @@ LABELLED = {
 
 
 def register_filters(app: Flask, zone: ZoneInfo) -> None:
+    app.add_template_global(field_error)
+
     @app.template_filter("jst")
     def local_time(value: datetime | str | None, with_time: bool = True) -> str:
         if value in (None, ""):
@@ -55,3 +59,11 @@ def register_filters(app: Flask, zone: ZoneInfo) -> None:
             return LABELLED[kind](value).label
         except ValueError:
             return value
+
+
+def field_error(text: str | None) -> Markup:
+    """The message next to a form field, or nothing (a function, not a Jinja macro: the
+    review page asks for hundreds of them, nearly all empty)."""
+    if not text:
+        return Markup("")
+    return Markup('<span class="field-error" role="alert">{}</span>').format(escape(text))
