@@ -6,6 +6,9 @@ crash or a concurrent runner (the web process catching up for read-your-writes,
 the ``projector`` process, a rebuild) never applies an event twice or skips one.
 The tracking rows are locked first (``UPDATE`` before ``SELECT``), which serialises
 runners on PostgreSQL (row lock) and SQLite (write lock) alike.
+
+``projection_versions`` records which version of each projection wrote its rows; a
+read model written by an older version is rebuilt when the service starts (``upgrade``).
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ tracking = Table(
     Column("rebuilding", Boolean, nullable=False, default=False),
 )
 
-shapes = Table(
+versions = Table(
     "projection_versions",
     Base.metadata,
     Column("name", String(40), primary_key=True),
@@ -186,15 +189,16 @@ class ProjectionRunner:
 
     def upgrade(self) -> list[str]:
         """Rebuild every read model whose stored rows were written by an older version of
-        its projection (``Projection.version``); returns their names. A store that never
-        recorded versions was written by version 1."""
+        its projection (``Projection.version``), and finish any rebuild cut short; returns
+        their names. A store that never recorded versions was written by version 1."""
         with self.engine.connect() as connection:
-            recorded = dict(connection.execute(select(shapes.c.name, shapes.c.version)).all())
+            recorded = dict(connection.execute(select(versions.c.name, versions.c.version)).all())
         positions = self.positions()
         stale = [
             name
             for name, projection in self.projections.items()
-            if positions[name] > 0 and recorded.get(name, 1) != projection.version
+            if self.is_rebuilding(name)  # a rebuild cut short (an upgrade or by hand): finish it
+            or (positions[name] > 0 and recorded.get(name, 1) != projection.version)
         ]
         for name in stale:
             log.info("read model %s is of an older version: rebuilding it", name)
@@ -202,8 +206,8 @@ class ProjectionRunner:
         with self.engine.begin() as connection:
             for name, projection in self.projections.items():
                 if recorded.get(name) != projection.version:
-                    connection.execute(delete(shapes).where(shapes.c.name == name))
-                    connection.execute(shapes.insert().values(name=name, version=projection.version))
+                    connection.execute(delete(versions).where(versions.c.name == name))
+                    connection.execute(versions.insert().values(name=name, version=projection.version))
         return stale
 
     def rebuild(self, name: str, progress: Callable[[int], None] | None = None) -> int:

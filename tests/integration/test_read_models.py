@@ -15,6 +15,7 @@ from service.demo import load_demo
 from service.domain.engagement import Engagement
 from service.projections.audit_chain import verify_chain
 
+
 def snapshot(container) -> dict[str, list[tuple]]:
     """Every row of every read model, in a stable order."""
     rows = {}
@@ -23,6 +24,14 @@ def snapshot(container) -> dict[str, list[tuple]]:
             for table in projection.tables:
                 rows[table.name] = sorted(tuple(map(str, row)) for row in connection.execute(select(table)))
     return rows
+
+
+class Interrupted(Exception):
+    """A process stopping in the middle of a rebuild."""
+
+
+def crash_after_first_page(_count: int) -> None:
+    raise Interrupted
 
 
 def test_commands_show_on_the_board_timeline_and_inbox_at_once(container, people):
@@ -95,12 +104,6 @@ def test_rebuild_yields_exactly_the_live_rows_and_resumes_after_interruption(con
         container.projections.rebuild(name)
     assert snapshot(container) == live
 
-    class Interrupted(Exception):
-        pass
-
-    def crash_after_first_page(_count):
-        raise Interrupted
-
     container.projections.page_size = 50
     with pytest.raises(Interrupted):
         container.projections.rebuild("timeline", progress=crash_after_first_page)
@@ -145,6 +148,12 @@ def test_a_read_model_written_by_an_older_projection_version_is_rebuilt_at_init(
     assert snapshot(container) == current
     assert container.views.board(people.reviewer)[0]["answered"] == 3
     assert runner.upgrade() == []
+
+    with pytest.raises(Interrupted):
+        runner.rebuild("board", progress=crash_after_first_page)
+    assert runner.is_rebuilding("board")
+    assert runner.upgrade() == ["board"] and not runner.is_rebuilding("board")
+    assert snapshot(container) == current
 
 
 def test_concurrent_runners_apply_each_event_exactly_once(container, people, store):
