@@ -229,39 +229,50 @@ class Views:
         return entries
 
     def _derived(self, connection, actor: Actor, today: date) -> list[dict[str, Any]]:
-        """Work that follows from engagement states (answers, judgements, decisions, reviews due)."""
-        rows = [aware(r) for r in connection.execute(select(board).where(visibility(actor), board.c.state != "withdrawn"))]
-        if not rows:
-            return []
-        counts = {r.engagement_id: r._mapping for r in connection.execute(item_counts([r["engagement_id"] for r in rows]))}
+        """Work that follows from engagement states (answers, judgements, decisions, reviews due):
+        one query over the engagements in a state that can wait for the actor's side."""
+        if actor.role is Role.CONNECTOR:
+            waiting = board.c.state == "draft"
+        elif actor.role is Role.REVIEWER:
+            waiting = or_(
+                board.c.state.in_(("submitted", "under_review")),
+                and_(board.c.state == "monitoring", board.c.next_review_on <= today.isoformat()),
+            )
+        else:
+            return []  # auditors read; nothing waits for them
+        query = (
+            select(
+                board.c.engagement_id, board.c.title, board.c.state, board.c.state_since, board.c.next_review_on,
+                board.c.connector_name, board.c.bank_name,
+                item_summary.c.items_total, item_summary.c.judged, item_summary.c.open_questions,
+            )
+            .select_from(board.outerjoin(item_summary, item_summary.c.engagement_id == board.c.engagement_id))
+            .where(visibility(actor), waiting)
+        )
         entries = []
-        for row in rows:
-            found = counts.get(row["engagement_id"], {})
-            unjudged = int(found.get("items_total") or 0) - int(found.get("judged") or 0)
-            open_questions = int(found.get("open_questions") or 0)
-            kind = None
-            if actor.role is Role.CONNECTOR:
-                if row["state"] == "draft":
-                    kind = "answers_due"
-            elif row["state"] in ("submitted", "under_review"):
-                kind = "to_judge" if unjudged else ("decision_due" if not open_questions else None)
-            elif row["state"] == "monitoring" and row["next_review_on"] and row["next_review_on"] <= today.isoformat():
+        for row in connection.execute(query):
+            if row.state == "draft":
+                kind = "answers_due"
+            elif row.state == "monitoring":
                 kind = "review_due"
-            if actor.role is Role.AUDITOR or kind is None:
-                continue
+            elif (row.items_total or 0) - (row.judged or 0):
+                kind = "to_judge"
+            elif not row.open_questions:
+                kind = "decision_due"
+            else:
+                continue  # judged, questions still open: it waits for the conversation, shown by the inbox rows
             entries.append(
                 {
                     "kind": kind,
-                    "engagement_id": row["engagement_id"],
-                    "title": row["title"],
+                    "engagement_id": row.engagement_id,
+                    "title": row.title,
                     "item": None,
                     "ref": None,
-                    "text": row["connector_name"] if actor.role is Role.REVIEWER else row["bank_name"],
-                    "since": row["state_since"] if kind != "review_due" else review_day(row["next_review_on"]),
+                    "text": row.connector_name if actor.role is Role.REVIEWER else row.bank_name,
+                    "since": as_utc(row.state_since) if kind != "review_due" else review_day(row.next_review_on),
                 }
             )
         return entries
-
 
 
 def aware(row: Any) -> dict[str, Any]:
