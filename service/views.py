@@ -185,7 +185,7 @@ class Views:
         if limit is not None:
             query = query.limit(page_size(limit))
         with self.engine.connect() as connection:
-            return [aware(row) for row in connection.execute(query)]
+            return [{**row._mapping, "at": as_utc(row.at)} for row in connection.execute(query)]
 
     def latest_version(self, engagement_id: str) -> int | None:
         with self.engine.connect() as connection:
