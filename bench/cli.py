@@ -12,6 +12,8 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable
 
+from service.config import Settings
+
 from .dataset import PASSWORD, Dataset, load
 from .report import (
     json_rows,
@@ -88,7 +90,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--load-threads", type=int, default=4, help="client threads of the gunicorn load (default 4)")
     parser.add_argument("--load-requests", type=int, default=1000, help="requests per client thread (default 1000)")
     parser.add_argument("--load-seconds", type=float, default=20.0, help="deadline of the gunicorn load (default 20 s)")
-    parser.add_argument("--cache-size", type=int, default=1000, help="AGGREGATE_CACHE_MAXSIZE of every container (default 1000)")
+    parser.add_argument("--cache-size", type=int, default=Settings.aggregate_cache_size, help=f"AGGREGATE_CACHE_MAXSIZE of every container and of the bare substrate application (default {Settings.aggregate_cache_size}, the product's)")
     parser.add_argument("--postgres-url", default=None, help="PostgreSQL server (default BENCH_POSTGRES_URL or postgresql://postgres@127.0.0.1:5432/test)")
     parser.add_argument("--profile", action="store_true", help="after measuring, profile commands, as-of, the web requests and the slowest rebuild (cProfile; untimed) and add the dominating functions to the notes")
     args = parser.parse_args(argv)

@@ -23,7 +23,7 @@ class Settings:
     smtp_url: str | None = None
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Tokyo"))
     database_schema: str | None = None  # PostgreSQL only: isolates test runs and tenants
-    aggregate_cache_size: int = 1000
+    aggregate_cache_size: int = 250  # a reviewed engagement takes ~120 KB in memory: bounds each process's RSS
     project_synchronously: bool = True  # read-your-writes in the process that wrote
     base_url: str = "http://127.0.0.1:8000"  # where e-mails link to
     reminder_business_days: int = 3  # a reminder after N business days, an escalation after 2N
@@ -56,7 +56,7 @@ class Settings:
             smtp_url=env.get("SMTP_URL") or None,
             timezone=timezone,
             database_schema=schema,
-            aggregate_cache_size=int(env.get("AGGREGATE_CACHE_MAXSIZE") or 1000),
+            aggregate_cache_size=int(env.get("AGGREGATE_CACHE_MAXSIZE") or cls.aggregate_cache_size),
             project_synchronously=(env.get("PROJECT_SYNCHRONOUSLY") or "1").lower() not in ("0", "false", "no"),
             base_url=env.get("APP_BASE_URL") or "http://127.0.0.1:8000",
             reminder_business_days=int(env.get("REMINDER_BUSINESS_DAYS") or 3),

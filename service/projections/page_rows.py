@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, select, tuple_
+from sqlalchemy import Connection, Table, and_, delete, select, tuple_
 
 CHUNK = 500  # values per IN list
 
@@ -109,4 +109,7 @@ class PageRows:
     def _key_in(self, keys: Sequence[Key]) -> Any:
         if len(self.key_columns) == 1:
             return self.key_columns[0].in_([key[0] for key in keys])
-        return tuple_(*self.key_columns).in_(keys)
+        # SQLite scans the whole table for a row-value IN list; the group column first lets
+        # it (and PostgreSQL) search the primary key's index, the tuple then picks the rows
+        groups = sorted({key[self._group_index] for key in keys})
+        return and_(self.table.c[self.group].in_(groups), tuple_(*self.key_columns).in_(keys))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, delete, select
 
 from service.projections.page_rows import PageRows
 
@@ -64,3 +64,14 @@ def test_a_group_not_loaded_for_the_page_is_a_bug_not_an_empty_result(engine):
 def test_the_group_must_be_part_of_the_key():
     with pytest.raises(ValueError, match="primary key"):
         PageRows(cells, group="value")
+
+
+def test_writing_back_searches_the_key_index_instead_of_scanning_the_table(engine):
+    """SQLite scans the whole table for a bare row-value IN list: at national scale that was
+    a scan of the item matrix per command."""
+    rows = PageRows(cells)
+    statement = delete(cells).where(rows._key_in([("a", 1), ("b", 2)]))
+    sql = str(statement.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
+    with engine.connect() as connection:
+        plan = " ".join(str(step[-1]) for step in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+    assert "SEARCH cells USING" in plan and "SCAN cells" not in plan
