@@ -62,9 +62,9 @@ LEGEND = [
     "percentiles after warm-up requests; engagements are drawn at random from the logged-in reviewer's bank.",
     "gunicorn: production gunicorn.conf.py (gthread, 4 threads per worker, access log to a file) with -w 2; the load "
     "client runs in the bench process on the same 2-core machine, so it competes with the workers for CPU.",
-    "Full size (--engagements 20000, ~2.1M events) takes about 4–5 hours for both stores on this 2-core machine: "
-    "loading runs at ~800–1,300 (SQLite) / ~330–600 (PostgreSQL) commands/s and the first projection catch-up at "
-    "~1,100–1,800 / ~550–700 notifications/s; --rebuild-budget bounds each read model's timed rebuild.",
+    "Full size (--engagements 20000, ~2.1M events) took 34 min for SQLite and about an hour for PostgreSQL on a "
+    "2-vCPU Xeon @ 2.5 GHz (bench/README.md); loading and the first catch-up of the read models dominate, and "
+    "--rebuild-budget bounds each read model's timed rebuild.",
 ]
 
 
@@ -73,8 +73,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         prog="python -m bench",
         description="Measure the review service against its substrate (eventsourcing, SQLAlchemy, Flask) on SQLite "
         "and PostgreSQL; print one table per store and write them as Markdown. "
-        "The default (300 engagements, ~32k events) takes about 7–8 minutes for both stores on 2 cores; "
-        "the issue's full size, --engagements 20000 (~2.1M events), takes about 4–5 hours.",
+        "The default (300 engagements, ~32k events) takes about 4 minutes for both stores on 2 cores; "
+        "the issue's full size, --engagements 20000 (~2.1M events), takes one to two hours.",
     )
     parser.add_argument("--engagements", type=int, default=300, help="engagements to generate (default 300; the issue's full size is 20000)")
     parser.add_argument("--stores", default="sqlite,postgres", help="comma-separated: sqlite, postgres (default both, in that order)")
