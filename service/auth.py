@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable
+from typing import Any, Callable
 
 import pyotp
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -266,21 +266,28 @@ class Authenticator:
             )
         return session_id
 
+    @staticmethod
+    def _with_user(session: Session, credential: type[WebSession] | type[ApiToken], credential_id: str) -> tuple[Any, User] | None:
+        """A session or token row with its user in one query (the user's organisation is
+        loaded with them, so ``Accounts.actor_of`` needs no further query)."""
+        found = session.execute(
+            select(credential, User, Org)
+            .join(User, User.id == credential.user_id)
+            .join(Org, Org.id == User.org_id)
+            .where(credential.id == credential_id)
+        ).one_or_none()
+        return (found[0], found[1]) if found is not None else None
+
     def resume_session(self, session_id: str) -> LiveSession | None:
         """The session if it is still alive (not ended, not idle 30 min, not older than 12 h)."""
         if not isinstance(session_id, str):
             return None
         now = self.clock()
         with self.sessions.begin() as session:
-            found = session.execute(
-                select(WebSession, User, Org)
-                .join(User, User.id == WebSession.user_id)
-                .join(Org, Org.id == User.org_id)
-                .where(WebSession.id == session_id)
-            ).one_or_none()
+            found = self._with_user(session, WebSession, session_id)
             if found is None:
                 return None
-            row, user, _org = found  # the organisation is loaded with the user for actor_of
+            row, user = found
             if row.ended_at is not None or row.epoch != (user.credentials_epoch or 0) or not user.active:
                 return None
             if now - as_utc(row.last_seen_at) > SESSION_IDLE or now - as_utc(row.created_at) > SESSION_ABSOLUTE:
@@ -346,13 +353,7 @@ class Authenticator:
         """The token's user, read with the token in one query (every API call asks)."""
         token_id = self._token_id(token)
         with self.sessions() as session:
-            found = session.execute(
-                select(ApiToken, User, Org)
-                .join(User, User.id == ApiToken.user_id)
-                .join(Org, Org.id == User.org_id)
-                .where(ApiToken.id == token_id)
-            ).one_or_none()
-            row, user = (found[0], found[1]) if found is not None else (None, None)
+            row, user = self._with_user(session, ApiToken, token_id) or (None, None)
             self._require_live(row, (user.credentials_epoch or 0) if user is not None else None)
             if not user.active:
                 raise InvalidToken("the account is disabled")
