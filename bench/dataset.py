@@ -148,31 +148,27 @@ def shape(engagements: int) -> tuple[int, int]:
 def create_people(container: Container, engagements: int) -> Dataset:
     accounts = container.accounts
     banks_n, connectors_n = shape(engagements)
+
+    def person(email: str, name: str, org_id: str, role: str) -> Actor:
+        return accounts.actor(accounts.add_user(email=email, name=name, org_id=org_id, role=role, password=PASSWORD))
+
     banks = []
     for b in range(banks_n):
         name = f"ベンチ銀行{b + 1:03d}"
         org_id = accounts.add_org(name, "bank")
         reviewer_email = f"reviewer@bank{b + 1:03d}.bench.example"
-        reviewer = accounts.actor(
-            accounts.add_user(email=reviewer_email, name=f"審査 {b + 1:03d}", org_id=org_id, role="reviewer", password=PASSWORD)
-        )
-        auditor = accounts.actor(
-            accounts.add_user(
-                email=f"auditor@bank{b + 1:03d}.bench.example", name=f"監査 {b + 1:03d}", org_id=org_id, role="auditor", password=PASSWORD
-            )
-        )
+        reviewer = person(reviewer_email, f"審査 {b + 1:03d}", org_id, "reviewer")
+        auditor = person(f"auditor@bank{b + 1:03d}.bench.example", f"監査 {b + 1:03d}", org_id, "auditor")
         banks.append(BankCast(org_id, name, reviewer, reviewer_email, auditor, accounts.org(org_id).as_ref()))
     connectors = []
     for c in range(connectors_n):
         name = f"ベンチテック{c + 1:04d}株式会社"
         org_id = accounts.add_org(name, "connector")
         email = f"staff@connector{c + 1:04d}.bench.example"
-        staff = accounts.actor(
-            accounts.add_user(email=email, name=f"担当 {c + 1:04d}", org_id=org_id, role="connector", password=PASSWORD)
-        )
+        staff = person(email, f"担当 {c + 1:04d}", org_id, "connector")
         connectors.append(ConnectorCast(org_id, name, staff, email, accounts.org(org_id).as_ref()))
     fisc = accounts.add_org("FISC 連絡窓口（ベンチ）", "fisc")
-    accounts.add_user(email="liaison@fisc.bench.example", name="連絡 窓口", org_id=fisc, role="liaison", password=PASSWORD)
+    person("liaison@fisc.bench.example", "連絡 窓口", fisc, "liaison")
     return Dataset(banks, connectors)
 
 

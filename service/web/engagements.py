@@ -20,7 +20,7 @@ from ..messages import error_message
 from .access import container, roles_required
 from ..xlsx import XlsxImportError, XlsxTooLarge
 from .files import XLSX_TYPE, file_response, xlsx_filename
-from .forms import OpenEngagementForm, choices
+from .forms import OpenEngagementForm, answer_from, choices
 from .rendered import CSRF_SLOT, RenderedBodies
 from .session import current_actor
 
@@ -308,11 +308,7 @@ def save_answer(engagement_id: str, number: int):
             current_actor(),
             engagement_id,
             number,
-            status=form.get("status"),
-            current_state=form.get("current_state", ""),
-            issues=form.get("issues", ""),
-            plan=form.get("plan", ""),
-            remarks=form.get("remarks", ""),
+            **answer_from(form),
             expected_version=expected,
         ),
         f"通番{number}の回答を保存しました。",

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 REQUIRED = "入力してください。"
+
+
+def answer_from(form: Any) -> dict[str, Any]:
+    """The five answer fields of the フォーマット (対応状況区分 … 備考) as a posted form holds them."""
+    return {
+        "status": form.get("status"),
+        "current_state": form.get("current_state", ""),
+        "issues": form.get("issues", ""),
+        "plan": form.get("plan", ""),
+        "remarks": form.get("remarks", ""),
+    }
 
 
 def choices(pairs: list[tuple[str, str]]) -> list[SelectChoice]:

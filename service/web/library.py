@@ -14,6 +14,7 @@ from ..domain.errors import DomainError, Invalid
 from ..messages import error_message
 from .access import container, roles_required
 from .files import file_response
+from .forms import answer_from
 from .session import current_actor
 
 bp = Blueprint("library", __name__)
@@ -71,11 +72,7 @@ def save_entry():
         return container().reviews.save_library_entry(
             current_actor(),
             number,
-            status=form.get("status"),
-            current_state=form.get("current_state", ""),
-            issues=form.get("issues", ""),
-            plan=form.get("plan", ""),
-            remarks=form.get("remarks", ""),
+            **answer_from(form),
         )
 
     return _act(command, "回答ライブラリを更新しました。", "entry")
