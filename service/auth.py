@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from .accounts import Accounts, Org, User, check_password, normalise_email
 from .domain.actors import Actor
+from .domain.codes import Role
 from .domain.errors import (
     AccountLocked,
     Forbidden,
@@ -266,36 +267,48 @@ class Authenticator:
             )
         return session_id
 
+    def _credential(self, credential: type[WebSession] | type[ApiToken], credential_id: str) -> Any:
+        """A session or token row with its user's state and name and organisation, in one
+        Core query (every request asks; no ORM objects are built), or None."""
+        with self.sessions() as session:
+            return session.execute(
+                select(
+                    credential.__table__,
+                    User.name.label("user_name"),
+                    User.role,
+                    User.active,
+                    User.credentials_epoch,
+                    User.org_id,
+                    Org.name.label("org_name"),
+                )
+                .join(User, User.id == credential.user_id)
+                .join(Org, Org.id == User.org_id)
+                .where(credential.id == credential_id)
+            ).one_or_none()
+
     @staticmethod
-    def _with_user(session: Session, credential: type[WebSession] | type[ApiToken], credential_id: str) -> tuple[Any, User] | None:
-        """A session or token row with its user in one query (the user's organisation is
-        loaded with them, so ``Accounts.actor_of`` needs no further query)."""
-        found = session.execute(
-            select(credential, User, Org)
-            .join(User, User.id == credential.user_id)
-            .join(Org, Org.id == User.org_id)
-            .where(credential.id == credential_id)
-        ).one_or_none()
-        return (found[0], found[1]) if found is not None else None
+    def _actor(found: Any) -> Actor:
+        return Actor(id=found.user_id, name=found.user_name, org_id=found.org_id, org_name=found.org_name, role=Role(found.role))
 
     def resume_session(self, session_id: str) -> LiveSession | None:
         """The session if it is still alive (not ended, not idle 30 min, not older than 12 h)."""
         if not isinstance(session_id, str):
             return None
         now = self.clock()
+        found = self._credential(WebSession, session_id)
+        if found is None or found.ended_at is not None or found.epoch != (found.credentials_epoch or 0) or not found.active:
+            return None
+        idle = now - as_utc(found.last_seen_at)
+        if idle > SESSION_IDLE or now - as_utc(found.created_at) > SESSION_ABSOLUTE:
+            self._update_session(session_id, ended_at=now)
+            return None
+        if idle > timedelta(seconds=60):
+            self._update_session(session_id, last_seen_at=now)
+        return LiveSession(session_id, self._actor(found), found.mfa_pending)
+
+    def _update_session(self, session_id: str, **values: Any) -> None:
         with self.sessions.begin() as session:
-            found = self._with_user(session, WebSession, session_id)
-            if found is None:
-                return None
-            row, user = found
-            if row.ended_at is not None or row.epoch != (user.credentials_epoch or 0) or not user.active:
-                return None
-            if now - as_utc(row.last_seen_at) > SESSION_IDLE or now - as_utc(row.created_at) > SESSION_ABSOLUTE:
-                row.ended_at = now
-                return None
-            if now - as_utc(row.last_seen_at) > timedelta(seconds=60):
-                row.last_seen_at = now
-            return LiveSession(session_id, Accounts.actor_of(session, user), row.mfa_pending)
+            session.execute(update(WebSession).where(WebSession.id == session_id).values(**values))
 
     def finish_mfa(self, session_id: str) -> None:
         with self.sessions.begin() as session:
@@ -340,7 +353,7 @@ class Authenticator:
             raise InvalidToken("the token is expired or revoked")
         return token_id
 
-    def _require_live(self, row: ApiToken | None, credentials_epoch: int | None) -> None:
+    def _require_live(self, row: Any, credentials_epoch: int | None) -> None:
         if row is None or row.revoked_at is not None or as_utc(row.expires_at) <= self.clock() or row.epoch != credentials_epoch:
             raise InvalidToken("the token is expired or revoked")
 
@@ -351,13 +364,11 @@ class Authenticator:
 
     def actor_for_token(self, token: str) -> Actor:
         """The token's user, read with the token in one query (every API call asks)."""
-        token_id = self._token_id(token)
-        with self.sessions() as session:
-            row, user = self._with_user(session, ApiToken, token_id) or (None, None)
-            self._require_live(row, (user.credentials_epoch or 0) if user is not None else None)
-            if not user.active:
-                raise InvalidToken("the account is disabled")
-            return Accounts.actor_of(session, user)
+        found = self._credential(ApiToken, self._token_id(token))
+        self._require_live(found, (found.credentials_epoch or 0) if found is not None else None)
+        if not found.active:
+            raise InvalidToken("the account is disabled")
+        return self._actor(found)
 
     def revoke_token(self, token: str) -> None:
         """Logout over the API: this token, and every other session and token of the user."""

@@ -25,11 +25,13 @@ def create_app(container: Container | None = None) -> Flask:
     from .rendered import RenderedBodies
     from .security import add_security_headers
     from .session import load_session_user
+    from .templating import ViewEnvironment
 
     if container is None:  # gunicorn: build from the environment and make sure the schema exists
         container = bootstrap()
         container.init()
     app = Flask(__name__)
+    app.jinja_environment = ViewEnvironment  # before app.jinja_env is first built
     app.config.update(
         SECRET_KEY=container.settings.secret_key,
         MAX_CONTENT_LENGTH=MAX_CONTENT_LENGTH,
@@ -38,6 +40,7 @@ def create_app(container: Container | None = None) -> Flask:
         SESSION_COOKIE_SECURE=container.settings.secure_cookies,
         SESSION_COOKIE_NAME="__Host-session" if container.settings.secure_cookies else "session",
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        SESSION_REFRESH_EACH_REQUEST=False,  # the cookie lives 12 h from login; idle expiry is the server's (auth.py)
         REMEMBER_COOKIE_DURATION=timedelta(0),
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
     )

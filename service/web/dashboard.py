@@ -43,7 +43,6 @@ def home():
         counts=counts,
         chart_max=max(counts.values(), default=0),
         states=list(State),
-        reasons=list(CycleReason),
         connectors=c.views.connectors(actor),
         inbox=c.views.inbox(actor, today),
         notices=c.views.notifications(actor),

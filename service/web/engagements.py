@@ -13,7 +13,7 @@ from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
 from ..domain.checklist import CheckItem, Party
-from ..domain.codes import AnswerStatus, CycleReason, Outcome, Role, State, Verdict
+from ..domain.codes import CycleReason, Role, State, Verdict
 from ..domain.engagement import BEFORE_DECISION, OPEN_STATES, SIDE_PARTIES, Engagement
 from ..domain.errors import DomainError, Invalid
 from ..messages import error_message
@@ -183,9 +183,7 @@ def _render_body(
         actor=actor,
         errors=errors or {},
         values=values or {},
-        statuses=list(AnswerStatus),
         verdicts=list(Verdict),
-        outcomes=list(Outcome),
         reasons=[r for r in CycleReason if r is not CycleReason.INITIAL],
         can_submit=not read_only and actor.role is Role.CONNECTOR and engagement.state == State.DRAFT.value,
         missing=engagement.missing_answers() if engagement.state == State.DRAFT.value else [],

@@ -3,6 +3,7 @@ and the inline message of a form field."""
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
@@ -24,7 +25,8 @@ LABELLED = {
 
 
 def register_filters(app: Flask, zone: ZoneInfo) -> None:
-    app.add_template_global(field_error)
+    for helper in (field_error, code_options, code_radios):
+        app.add_template_global(helper)
 
     @app.template_filter("jst")
     def local_time(value: datetime | str | None, with_time: bool = True) -> str:
@@ -36,6 +38,11 @@ def register_filters(app: Flask, zone: ZoneInfo) -> None:
             value = value.replace(tzinfo=timezone.utc)
         local = value.astimezone(zone)
         return local.strftime("%Y-%m-%d %H:%M") if with_time else local.strftime("%Y-%m-%d")
+
+    @app.template_global("who")
+    def who(by: dict[str, str], at: datetime | str) -> Markup:
+        """Who wrote it and when: 名前（組織）日時 (the review page shows ~70 of them)."""
+        return Markup(f'<span class="muted">{escape(by["name"])}（{escape(by["org"])}）{local_time(at)}</span>')
 
     @app.template_filter("day")
     def day(value: date | str | None) -> str:
@@ -59,6 +66,31 @@ def register_filters(app: Flask, zone: ZoneInfo) -> None:
             return LABELLED[kind](value).label
         except ValueError:
             return value
+
+
+@functools.lru_cache(maxsize=256)
+def code_options(kind: str, current: str | None = None) -> Markup:
+    """The ``<option>`` list of a code (``LABELLED``) with ``current`` selected; built once per
+    value, as the review page has a select per item."""
+    return Markup("").join(
+        Markup('<option value="{}"{}>{}</option>').format(code.value, _flag(" selected", code.value == current), code.label)
+        for code in LABELLED[kind]
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def code_radios(name: str, kind: str, current: str | None = None) -> Markup:
+    """Radio buttons ``name`` for each value of a code, ``current`` checked (built once per value)."""
+    return Markup("").join(
+        Markup('<label class="check"><input type="radio" name="{}" value="{}"{}> {}</label>').format(
+            name, code.value, _flag(" checked", code.value == current), code.label
+        )
+        for code in LABELLED[kind]
+    )
+
+
+def _flag(attribute: str, on: bool) -> Markup:
+    return Markup(attribute) if on else Markup("")
 
 
 def field_error(text: str | None) -> Markup:

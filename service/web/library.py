@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from ..domain.answer_library import CERTIFICATION_KINDS
-from ..domain.codes import AnswerStatus, OrgKind, Role
+from ..domain.codes import OrgKind, Role
 from ..domain.errors import DomainError, Invalid
 from ..messages import error_message
 from .access import container, roles_required
@@ -33,7 +33,6 @@ def _page(errors: dict[str, str] | None = None, status: int = 200):
             edition=edition,
             banks=[org for org in c.accounts.orgs() if org.kind == OrgKind.BANK.value],
             kinds=CERTIFICATION_KINDS,
-            statuses=list(AnswerStatus),
             errors=errors or {},
             values=request.form if request.method == "POST" else {},
         ),
