@@ -6,7 +6,7 @@ import random
 import statistics
 import time
 import uuid
-from datetime import datetime
+from datetime import datetime, timezone
 from io import BytesIO
 from typing import Any
 
@@ -281,7 +281,7 @@ def measure_as_of(container: Container, dataset: Dataset, args: Any, result: Sto
     built = time.perf_counter() - started
     reviews = container.reviews
     current = reviews.engagement(reviewer, engagement_id)
-    indexed = reviews.timeline_index is not None and reviews.timeline_index.latest_version(current.id) == current.version
+    indexed = reviews.timeline_index is not None and reviews.timeline_index.versions_at(current.id, datetime.now(timezone.utc))[1] == current.version
     instants = as_of_instants(container, engagement_id, args.asof_samples + 1, rng)
     timings = []
     for k, (version, instant) in enumerate(instants):

@@ -38,6 +38,15 @@ class LibraryNotFound(NotFound):
     code = "library_not_found"
 
 
+def replay(aggregate: Any, events: Iterable[Any]) -> Any:
+    """Apply stored events to an aggregate (or from nothing): eventsourcing's
+    ``project_aggregate`` without its per-event ``isinstance`` check against a runtime
+    Protocol, which costs ~14 µs an event, a third of replaying an engagement's history."""
+    for event in events:
+        aggregate = event.mutate(aggregate)
+    return aggregate
+
+
 class ReviewApplication(Application):
     """The event-sourced application holding every engagement."""
 
@@ -91,21 +100,23 @@ class ReviewApplication(Application):
 
     def engagement(self, actor: Actor, engagement_id: Any, *, as_of: datetime | None = None) -> Engagement:
         """The engagement as the actor may see it, now or as it was at ``as_of``."""
-        engagement = self._visible(actor, engagement_id)
         if as_of is None:
-            return engagement
+            return self._visible(actor, engagement_id)
+        current = self._visible(actor, engagement_id, copy=False)  # only read: who may see it, its version
         if as_of.tzinfo is None:
             raise Invalid("as_of needs a time zone offset", field="as_of")
-        version = self.version_at(engagement, as_of)
+        version = self.version_at(current, as_of)
         if version is None:
             raise EngagementNotFound("the engagement did not exist at that time")
-        return self.repository.get(engagement.id, version=version)
+        return self._get(current.id, version=version)
 
     def version_at(self, engagement: Engagement, instant: datetime) -> int | None:
         """The version after the last event at or before ``instant``: an index lookup
         on the timeline when it has caught up with the engagement, else an event scan."""
-        if self.timeline_index is not None and self.timeline_index.latest_version(engagement.id) == engagement.version:
-            return self.timeline_index.version_at(engagement.id, instant)
+        if self.timeline_index is not None:
+            at, latest = self.timeline_index.versions_at(engagement.id, instant)
+            if latest == engagement.version:
+                return at
         version = None
         for stored in self.events.get(engagement.id):
             if stored.timestamp > instant:
@@ -113,10 +124,15 @@ class ReviewApplication(Application):
             version = stored.originator_version
         return version
 
-    def _visible(self, actor: Actor, engagement_id: Any) -> Engagement:
+    def _get(self, aggregate_id: uuid.UUID, version: int | None = None, *, copy: bool = True) -> Any:
+        """The aggregate, now or at ``version``; ``copy=False`` hands out the cached object
+        itself, for callers that only read it and never keep it."""
+        return self.repository.get(aggregate_id, version=version, projector_func=replay, deepcopy_from_cache=copy)
+
+    def _visible(self, actor: Actor, engagement_id: Any, *, copy: bool = True) -> Engagement:
         try:
             key = engagement_id if isinstance(engagement_id, uuid.UUID) else uuid.UUID(str(engagement_id))
-            engagement = self.repository.get(key)
+            engagement = self._get(key, copy=copy)
         except (ValueError, AggregateNotFoundError):
             raise EngagementNotFound(f"engagement {engagement_id} does not exist") from None
         if not isinstance(engagement, Engagement) or not self._may_see(actor, engagement):
@@ -151,7 +167,7 @@ class ReviewApplication(Application):
         try:
             self.save(engagement)
         except IntegrityError:
-            current = self.repository.get(engagement.id).version
+            current = self._get(engagement.id).version
             raise StaleVersion(
                 "another change was saved first; reload and try again", current_version=current
             ) from None
@@ -394,7 +410,7 @@ class ReviewApplication(Application):
 
     def _stored_library(self, connector_org_id: str) -> AnswerLibrary | None:
         try:
-            return self.repository.get(library_id(connector_org_id))
+            return self._get(library_id(connector_org_id))
         except AggregateNotFoundError:
             return None
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, or_, select
+from sqlalchemy import Engine, and_, case, func, or_, select
 
 from .domain.actors import Actor
 from .domain.codes import Role
@@ -187,19 +187,17 @@ class Views:
         with self.engine.connect() as connection:
             return [{**row._mapping, "at": as_utc(row.at)} for row in connection.execute(query)]
 
-    def latest_version(self, engagement_id: str) -> int | None:
+    def versions_at(self, engagement_id: str, instant: datetime) -> tuple[int | None, int | None]:
+        """(the version after the last event at or before ``instant``, the latest version
+        the timeline has recorded), in one query: the as-of index and its freshness."""
         with self.engine.connect() as connection:
-            return connection.scalar(
-                select(func.max(timeline.c.version)).where(timeline.c.engagement_id == str(engagement_id))
-            )
-
-    def version_at(self, engagement_id: str, instant: datetime) -> int | None:
-        with self.engine.connect() as connection:
-            return connection.scalar(
-                select(func.max(timeline.c.version)).where(
-                    timeline.c.engagement_id == str(engagement_id), timeline.c.at <= instant
-                )
-            )
+            at, latest = connection.execute(
+                select(
+                    func.max(case((timeline.c.at <= instant, timeline.c.version))),
+                    func.max(timeline.c.version),
+                ).where(timeline.c.engagement_id == str(engagement_id))
+            ).one()
+            return at, latest
 
     def inbox(self, actor: Actor, today: date) -> list[dict[str, Any]]:
         """What waits for the actor's organisation, oldest first, with its age in days."""

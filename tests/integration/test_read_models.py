@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import random
 import threading
-from datetime import date, timedelta
+from dataclasses import replace
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select, text
@@ -249,3 +250,24 @@ def test_cycle_diff_compares_answers_and_verdicts(container, people):
     assert diff[2]["answer_changed"] and diff[2]["before"]["answer"]["current_state"] == "初回"
     assert diff[2]["after"]["answer"]["status"] == "partial" and diff[2]["after"]["verdict"] is None
     assert date.fromisoformat(engagement.next_review_on) > reviews.today()
+
+
+def test_as_of_scans_the_events_while_the_timeline_is_behind(store, people):
+    """A process that does not project (the projector lags): the timeline index is not
+    trusted for an engagement it has not caught up with, and as-of still answers right."""
+    writer = bootstrap(replace(store.settings, project_synchronously=False))
+    try:
+        engagement = writer.reviews.open_engagement(people.reviewer, connector_org_id=people.connector.org_id, title="遅れ")
+        writer.projections.catch_up()
+        writer.reviews.save_answer(people.connector, engagement.id, 1, status="implemented", current_state="最初")
+        between = datetime.now(timezone.utc)
+        writer.reviews.save_answer(people.connector, engagement.id, 1, status="partial", current_state="後")
+        at, latest = writer.views.versions_at(str(engagement.id), between)
+        assert (at, latest) == (1, 1)  # the index only knows the opening
+        then = writer.reviews.engagement(people.auditor, engagement.id, as_of=between)
+        assert then.version == 2 and then.item(1)["answer"]["current_state"] == "最初"
+        writer.projections.catch_up()
+        assert writer.views.versions_at(str(engagement.id), between) == (2, 3)
+        assert writer.reviews.engagement(people.auditor, engagement.id, as_of=between).version == 2
+    finally:
+        writer.close()
