@@ -167,8 +167,11 @@ class Gunicorn:
             self.process.wait(timeout=10)
 
 
-def load(port: int, paths: list[str], cookie: str, threads: int, per_thread: int, deadline_s: float, seed: int) -> LoadResult:
-    """``threads`` keep-alive connections, each ``per_thread`` GETs or until the deadline."""
+def load(
+    port: int, paths: list[str], cookie: str, threads: int, per_thread: int, deadline_s: float, seed: int, *, in_order: bool = False
+) -> LoadResult:
+    """``threads`` keep-alive connections, each ``per_thread`` GETs or until the deadline: of
+    random paths, or (``in_order``) of every path in turn, each connection from its own start."""
     timings: list[list[float]] = [[] for _ in range(threads)]
     errors = [0] * threads
     barrier = threading.Barrier(threads + 1)
@@ -178,10 +181,11 @@ def load(port: int, paths: list[str], cookie: str, threads: int, per_thread: int
         rng = random.Random(seed + index)
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         barrier.wait()
-        for _ in range(per_thread):
+        start = index * len(paths) // threads
+        for k in range(per_thread):
             if time.perf_counter() > stop_at[0]:
                 break
-            path = rng.choice(paths)
+            path = paths[(start + k) % len(paths)] if in_order else rng.choice(paths)
             started = time.perf_counter()
             try:
                 connection.request("GET", path, headers={"Cookie": cookie})

@@ -171,7 +171,7 @@ def cmd_migrate(container: Container, args: argparse.Namespace) -> int:
             report = migrate(container, target, progress=bar.update)
     finally:
         target.close()
-    print(json.dumps({"events": report.events, "rows": report.rows, "audit_chain_intact": report.chain_intact, "same_positions": report.same_positions}, ensure_ascii=False))
+    print(json.dumps({"events": report.events, "snapshots": report.snapshots, "rows": report.rows, "audit_chain_intact": report.chain_intact, "same_positions": report.same_positions}, ensure_ascii=False))
     return 0 if report.chain_intact else 1
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import uuid
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -38,6 +40,7 @@ class TargetNotEmpty(Conflict):
 @dataclass
 class MigrationReport:
     events: int
+    snapshots: int
     rows: dict[str, int]
     chain_intact: bool
     same_positions: bool
@@ -48,6 +51,24 @@ def migrate(
 ) -> MigrationReport:
     """Copy the event log and the non-derived tables, rebuild the read models on the
     target, and verify counts and the audit chain there."""
+    events, snapshots, rows = copy_store(source, target, progress)
+    target.projections.catch_up()
+    chain = verify_chain(target.engine, target.reviews.recorder)
+    return MigrationReport(
+        events=events,
+        snapshots=snapshots,
+        rows=rows,
+        chain_intact=chain.broken_at is None and chain.checked == events,
+        same_positions=_last_link(source) == _last_link(target),
+    )
+
+
+def copy_store(
+    source: Container, target: Container, progress: Callable[[int], None] | None = None
+) -> tuple[int, int, dict[str, int]]:
+    """Copy the non-derived tables, the event log (same positions) and the snapshots from a
+    SQLite store into an empty one, checking the event counts; the read models are left
+    for the target to build. Returns (events, snapshots, rows per table)."""
     if not source.settings.is_sqlite:
         raise Invalid("migrate copies from the embedded SQLite store", field="DATABASE_URL")
     target.init()
@@ -77,15 +98,22 @@ def migrate(
     total = _count_events(source)
     if copied != total or _count_events(target) != total:
         raise Conflict(f"copied {copied} events but the source holds {total}")
-    target.projections.catch_up()
-    chain = verify_chain(target.engine, target.reviews.recorder)
-    source_links = _last_link(source)
-    return MigrationReport(
-        events=copied,
-        rows=rows,
-        chain_intact=chain.broken_at is None and chain.checked == copied,
-        same_positions=source_links == _last_link(target),
-    )
+    return copied, _copy_snapshots(source, target), rows
+
+
+def _copy_snapshots(source: Container, target: Container) -> int:
+    """Snapshots are derived from the log, but without them every engagement of more than
+    100 events would be replayed in full on its first read after the move."""
+    table = source.reviews.snapshots.recorder.events_table_name
+    copied = 0
+    with closing(sqlite3.connect(sqlite_path(source.settings))) as connection:
+        cursor = connection.execute(f"SELECT originator_id, originator_version, topic, state FROM {table}")
+        while rows := cursor.fetchmany(PAGE):
+            target.reviews.snapshots.recorder.insert_events(
+                [StoredEvent(uuid.UUID(row[0]), row[1], row[2], row[3]) for row in rows]
+            )
+            copied += len(rows)
+    return copied
 
 
 def _count_events(container: Container) -> int:

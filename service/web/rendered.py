@@ -17,6 +17,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
 CSRF_SLOT = f"csrf-{secrets.token_hex(16)}"  # unguessable, so no user text can contain it
+COMPRESSION_LEVEL = 6  # ~28 KB a page (level 1: ~38 KB): a third more pages in the budget for ~2 ms more per render
 
 
 class RenderedBodies:
@@ -41,7 +42,7 @@ class RenderedBodies:
             html = zlib.decompress(stored).decode("utf-8")
         else:
             html = render()
-            self._keep(key, zlib.compress(html.encode("utf-8"), 1))
+            self._keep(key, zlib.compress(html.encode("utf-8"), COMPRESSION_LEVEL))
         return html.replace(CSRF_SLOT, csrf_token)
 
     def _keep(self, key: Hashable, stored: bytes) -> None:

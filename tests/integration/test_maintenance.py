@@ -21,6 +21,13 @@ from tests.integration.test_read_models import snapshot
 def test_migrate_sqlite_to_postgresql_keeps_everything(container, store):
     load_demo(container)
     reviewer = container.accounts.authenticate("reviewer@aoba-bank.example", "demo-password-2026")
+    draft = next(r for r in container.views.board(reviewer) if r["state"] == "draft")
+    staff = next(
+        container.accounts.actor(u.id) for u in container.accounts.users() if u.org_id == draft["connector_id"] and u.role == "connector"
+    )
+    number = next(item.number for item in container.editions.current().items if item.party.value == "connector")
+    for k in range(101 - draft["version"]):  # one engagement past its first snapshot (at 100 events)
+        container.reviews.save_answer(staff, draft["engagement_id"], number, status="partial", current_state=f"移行前の回答{k}")
     before = {row["engagement_id"]: row["version"] for row in container.views.board(reviewer)}
     schema = f"t_{uuid.uuid4().hex[:16]}"
     try:
@@ -34,6 +41,7 @@ def test_migrate_sqlite_to_postgresql_keeps_everything(container, store):
         assert report["audit_chain_intact"] and report["same_positions"]
         assert report["events"] == container.reviews.recorder.max_notification_id()
         assert report["rows"]["users"] == 6
+        assert report["snapshots"] == 1
         again = subprocess.run([sys.executable, "-m", "service", "migrate", "--to", POSTGRES_URL, "--schema", schema], capture_output=True, text=True, env=env)
         assert again.returncode == 2 and "already holds events" in again.stderr
         from service.config import Settings
@@ -46,6 +54,7 @@ def test_migrate_sqlite_to_postgresql_keeps_everything(container, store):
                 return [tuple(value.replace("+00:00", "") for value in row) for row in snapshot(of)["rm_timeline"]]
 
             assert timeline(target) == timeline(container)
+            assert [s.originator_version for s in target.reviews.snapshots.get(uuid.UUID(draft["engagement_id"]))] == [100]
         finally:
             target.close()
     finally:
