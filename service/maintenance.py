@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Callable
 
 from eventsourcing.persistence import StoredEvent
-from sqlalchemy import select
+from sqlalchemy import Connection, Table, select, text
 
 from .bootstrap import Container
 from .domain.errors import Conflict, Invalid
@@ -83,6 +83,7 @@ def copy_store(
             if data:
                 writer.execute(table.insert(), data)
             rows[name] = len(data)
+            _continue_numbering(writer, table)
     copied, start = 0, 0
     while True:
         page = source.reviews.recorder.select_notifications(start=start, limit=PAGE, inclusive_of_start=False)
@@ -99,6 +100,18 @@ def copy_store(
     if copied != total or _count_events(target) != total:
         raise Conflict(f"copied {copied} events but the source holds {total}")
     return copied, _copy_snapshots(source, target), rows
+
+
+def _continue_numbering(connection: Connection, table: Table) -> None:
+    """Rows copied with their ids leave a PostgreSQL sequence at 1: move it past them, or
+    the next insert would collide with a copied row."""
+    column = table.autoincrement_column
+    if column is None or connection.dialect.name != "postgresql":
+        return
+    connection.execute(
+        text(f"SELECT setval(pg_get_serial_sequence(:table, :column), coalesce(max({column.name}), 0) + 1, false) FROM {table.name}"),
+        {"table": table.name, "column": column.name},
+    )
 
 
 def _copy_snapshots(source: Container, target: Container) -> int:
