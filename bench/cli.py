@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import traceback
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -60,8 +63,11 @@ LEGEND = [
     "status: met / MISSED against the issue's target; info: context without a target; not measured: the reason is in the cells.",
     "Latencies are measured in a fresh process through Flask's test client (no network); p50/p95 are nearest-rank "
     "percentiles after warm-up requests; engagements are drawn at random from the logged-in reviewer's bank.",
-    "gunicorn: production gunicorn.conf.py (gthread, 4 threads per worker, access log to a file) with -w 2; the load "
+    "gunicorn: production gunicorn.conf.py (gthread, 4 threads per worker; the app's JSON request log to a file) with "
+    "-w 2; every client first asks for every page once (warm-up), so the timed load is the steady state; the load "
     "client runs in the bench process on the same 2-core machine, so it competes with the workers for CPU.",
+    "PostgreSQL, when it follows SQLite in the same run, gets the same dataset by copying the SQLite store as loaded "
+    "(maintenance.copy_store, the copy step of `migrate --to`) instead of replaying the domain verbs again.",
     "Full size (--engagements 20000, ~2.1M events) took 34 min for SQLite and about an hour for PostgreSQL on a "
     "2-vCPU Xeon @ 2.5 GHz (bench/README.md); loading and the first catch-up of the read models dominate, and "
     "--rebuild-budget bounds each read model's timed rebuild.",
@@ -279,7 +285,50 @@ def run_gunicorn(store: Any, dataset: Dataset, args: argparse.Namespace, result:
 # ------------------------------------------------------------------ one store
 
 
-def run_store(kind: str, args: argparse.Namespace) -> tuple[StoreResult, str | None]:
+@dataclass
+class LoadedStore:
+    """The SQLite run's store as loaded (a backup taken before any measurement), for the
+    PostgreSQL run to copy instead of replaying the domain verbs again."""
+
+    directory: Path
+    dataset: Dataset
+
+
+def load_or_copy(container: Any, store: Any, loaded: LoadedStore | None, args: argparse.Namespace, label: str, notes: list[str]) -> Dataset:
+    """The dataset on this store: copied from ``loaded`` when there is one (what ``migrate``
+    does before its catch-up, with the same events at the same positions), else loaded."""
+    if loaded is None:
+        step = max(1, args.engagements // 10)
+
+        def progress(done: int, total: int) -> None:
+            if done % step == 0 or done == total:
+                log(f"{label}: loaded {done:,}/{total:,} engagements")
+
+        dataset = load(container, args.engagements, random.Random(args.seed), progress)
+        notes.append(dataset.summary())
+        return dataset
+    from service.bootstrap import bootstrap
+    from service.maintenance import copy_store
+
+    source = bootstrap(replace(store.settings, database_url=f"sqlite:///{loaded.directory / 'app.db'}", database_schema=None, blob_dir=loaded.directory / "blobs"))
+    try:
+        started = time.perf_counter()
+        events, snapshots, _ = copy_store(source, container)
+        seconds = time.perf_counter() - started
+    finally:
+        source.close()
+    notes.append(loaded.dataset.summary() + " (on SQLite)")
+    notes.append(
+        f"the same dataset here: the SQLite store as loaded, copied with maintenance.copy_store (the copy step of "
+        f"`migrate --to`): {events:,} events at the same positions and {snapshots:,} snapshots in {seconds:.0f} s "
+        f"({events / max(seconds, 1e-9):,.0f} events/s)"
+    )
+    return loaded.dataset
+
+
+def run_store(kind: str, args: argparse.Namespace, loaded: LoadedStore | None = None, keep_copy: Path | None = None) -> tuple[StoreResult, str | None, LoadedStore | None]:
+    """One store's table; with ``keep_copy``, the loaded store is also backed up there (and
+    returned) for a later store to copy."""
     from . import measures
     from .profiling import maybe_profile
     from .stores import DEFAULT_POSTGRES_URL, make_store
@@ -301,24 +350,21 @@ def run_store(kind: str, args: argparse.Namespace) -> tuple[StoreResult, str | N
     except Exception as error:
         for measure, target in all_rows:
             result.rows.append(not_measured(measure, target, f"{label} unavailable: {type(error).__name__}: {error}"))
-        return result, None
+        return result, None, None
     pg_version = None
     container = None
+    kept = None
     try:
         pg_version = store.postgres_version()
         result.notes.append(f"load average at start (other processes share the 2 cores): {loadavg()}")
         container = store.container(project_synchronously=False)
-        rng = random.Random(args.seed)
-        step = max(1, args.engagements // 10)
-
-        def progress(done: int, total: int) -> None:
-            if done % step == 0 or done == total:
-                log(f"{label}: loaded {done:,}/{total:,} engagements")
-
-        dataset = guarded(result, all_rows, "load dataset", lambda: load(container, args.engagements, rng, progress))
+        dataset = guarded(result, all_rows, "load dataset", lambda: load_or_copy(container, store, loaded, args, label, result.notes))
         if dataset is None:
-            return result, pg_version
-        result.notes.append(dataset.summary())
+            return result, pg_version, None
+        if keep_copy is not None:
+            from service.maintenance import backup
+
+            kept = LoadedStore(backup(container, keep_copy), dataset)
         from .totp import enrol
 
         # reviewers must use a second factor: enrol one for the bench reviewer through the real use case
@@ -377,7 +423,7 @@ def run_store(kind: str, args: argparse.Namespace) -> tuple[StoreResult, str | N
             container.close()
         store.drop()
         result.seconds = time.perf_counter() - started
-    return result, pg_version
+    return result, pg_version, kept
 
 
 def profile_in_process(container: Any, dataset: Dataset, asof: Any, result: StoreResult) -> None:
@@ -409,14 +455,21 @@ def main(argv: list[str] | None = None) -> int:
     pg_version = None
     args_line = " ".join(["python -m bench", *(argv if argv is not None else sys.argv[1:])])
     print(f"FISC review service vs substrate — {args.engagements:,} engagements, seed {args.seed}", flush=True)
-    for kind in args.stores:
-        result, version = run_store(kind, args)
-        pg_version = version or pg_version
-        results.append(result)
-        print(f"\n## {result.store} ({result.seconds:.0f} s)\n", flush=True)
-        print(table(result.rows), flush=True)
-        for note in result.notes:
-            print(f"- {note}", flush=True)
+    loaded: LoadedStore | None = None
+    copy_dir = Path(tempfile.mkdtemp(prefix="fisc-bench-loaded-"))
+    try:
+        for index, kind in enumerate(args.stores):
+            keep = copy_dir / "sqlite" if kind == "sqlite" and "postgres" in args.stores[index + 1 :] else None
+            result, version, kept = run_store(kind, args, loaded if kind == "postgres" else None, keep)
+            loaded = kept or loaded
+            pg_version = version or pg_version
+            results.append(result)
+            print(f"\n## {result.store} ({result.seconds:.0f} s)\n", flush=True)
+            print(table(result.rows), flush=True)
+            for note in result.notes:
+                print(f"- {note}", flush=True)
+    finally:
+        shutil.rmtree(copy_dir, ignore_errors=True)
     header = header_lines(info, versions(pg_version), args_line)
     header.append(f"total time: {time.perf_counter() - started:.0f} s")
     print("\n" + "\n".join(header), flush=True)
