@@ -110,6 +110,13 @@ class ReviewApplication(Application):
             raise EngagementNotFound("the engagement did not exist at that time")
         return self._get(current.id, version=version)
 
+    def current_version(self, engagement_id: uuid.UUID) -> int | None:
+        """The version of the last recorded event of an aggregate, or None: one indexed read,
+        nothing replayed (who may see the engagement is not checked here)."""
+        for last in self.events.get(engagement_id, desc=True, limit=1):
+            return last.originator_version
+        return None
+
     def version_at(self, engagement: Engagement, instant: datetime) -> int | None:
         """The version after the last event at or before ``instant``: an index lookup
         on the timeline when it has caught up with the engagement, else an event scan."""

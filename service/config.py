@@ -23,7 +23,7 @@ class Settings:
     smtp_url: str | None = None
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Tokyo"))
     database_schema: str | None = None  # PostgreSQL only: isolates test runs and tenants
-    aggregate_cache_size: int = 250  # a reviewed engagement takes ~120 KB in memory: bounds each process's RSS
+    aggregate_cache_size: int = 100  # a reviewed engagement takes ~120 KB in memory: bounds each process's RSS (page views need no aggregate once their body is kept)
     project_synchronously: bool = True  # read-your-writes in the process that wrote
     base_url: str = "http://127.0.0.1:8000"  # where e-mails link to
     reminder_business_days: int = 3  # a reminder after N business days, an escalation after 2N

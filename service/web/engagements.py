@@ -4,6 +4,7 @@ with its as-of picker, and the cycle-to-cycle diff. Every form posts to one use 
 from __future__ import annotations
 
 import functools
+import uuid
 from datetime import date, datetime
 from typing import Any, Callable
 
@@ -21,7 +22,7 @@ from .access import container, roles_required
 from ..xlsx import XlsxImportError, XlsxTooLarge
 from .files import XLSX_TYPE, file_response, xlsx_filename
 from .forms import OpenEngagementForm, answer_from, choices
-from .rendered import CSRF_SLOT, RenderedBodies
+from .rendered import CSRF_SLOT, KeptBody, RenderedBodies, with_csrf
 from .session import current_actor
 
 bp = Blueprint("engagements", __name__, url_prefix="/engagements")
@@ -123,31 +124,48 @@ def _render(
 ):
     c = container()
     actor = current_actor()
+    current_edition = c.editions.current().id
+    reusable = not (errors or values or import_errors)  # a re-rendered form: what was typed belongs to this response only
+    if reusable and as_of is None:
+        kept = _kept_body(c, actor, engagement_id, current_edition)
+        if kept is not None:
+            return _page(kept.title, kept.html), status
     engagement = c.reviews.engagement(actor, engagement_id, as_of=as_of)
     read_only = as_of is not None or actor.role is Role.AUDITOR
-    certifications = _usable_certifications(c, engagement)
-    current_edition = c.editions.current().id
+    connector_id = engagement.connector["id"]
+    certifications = _usable_certifications(c, connector_id)
+    body = _render_body(c, engagement, actor, as_of, read_only, certifications, current_edition, errors, values, import_errors)
+    if reusable:
+        key = _body_key(c, actor, engagement.id, engagement.version, as_of, current_edition)
+        rendered_bodies().put(key, (connector_id, repr(certifications)), engagement.title, body)
+    return _page(engagement.title, body), status
 
-    def render_body() -> str:
-        return _render_body(
-            c, engagement, actor, as_of, read_only, certifications, current_edition, errors, values, import_errors
-        )
 
-    if errors or values or import_errors:  # a re-rendered form: what was typed belongs to this response only
-        body = render_body().replace(CSRF_SLOT, generate_csrf())
-    else:
-        key = (
-            engagement.id,
-            engagement.version,
-            as_of,
-            actor.id,
-            actor.role,
-            current_edition,
-            c.reviews.today(),
-            repr(certifications),  # offered in the judgement forms
-        )
-        body = rendered_bodies().body(key, render_body, generate_csrf())
-    return render_template("engagement.html", e=engagement, body=Markup(body)), status
+def _body_key(c: Any, actor: Any, engagement_id: uuid.UUID, version: int, as_of: datetime | None, edition: str) -> tuple:
+    """What a kept body is drawn from besides the connector's certifications (its stamp). A body
+    is kept only after the viewer was allowed to see the engagement, and the viewer is in the
+    key, so finding one is also that permission (an engagement never changes hands)."""
+    return (engagement_id, version, as_of, actor.id, actor.org_id, actor.role, edition, c.reviews.today())
+
+
+def _kept_body(c: Any, actor: Any, engagement_id: str, edition: str) -> KeptBody | None:
+    """The body kept for this viewer at the engagement's current version, if the certifications
+    it offers are still the usable ones: one indexed read of the last event, no replay and no
+    copy of the aggregate."""
+    try:
+        key_id = uuid.UUID(engagement_id)
+    except ValueError:
+        return None
+    version = c.reviews.current_version(key_id)
+    kept = rendered_bodies().get(_body_key(c, actor, key_id, version, None, edition)) if version else None
+    if kept is None:
+        return None
+    connector_id, certifications = kept.stamp
+    return kept if repr(_usable_certifications(c, connector_id)) == certifications else None
+
+
+def _page(title: str, body: str) -> str:
+    return render_template("engagement.html", title=title, body=Markup(with_csrf(body, generate_csrf())))
 
 
 def _render_body(
@@ -205,12 +223,12 @@ def catalogue_html(item: CheckItem) -> Markup:
     return Markup(render_template("_catalogue_item.html", item=item))
 
 
-def _usable_certifications(c: Any, engagement: Engagement) -> list[dict[str, Any]]:
+def _usable_certifications(c: Any, connector_id: str) -> list[dict[str, Any]]:
     """The connector's certifications valid today (offered in the judgement form)."""
     today = c.reviews.today().isoformat()
     return [
         cert
-        for cert in c.libraries.certifications(engagement.connector["id"])
+        for cert in c.libraries.certifications(connector_id)
         if not cert["withdrawn"] and cert["valid_from"] <= today <= cert["valid_until"]
     ]
 

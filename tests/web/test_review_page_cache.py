@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 import secrets
+from datetime import timedelta
 
-from service.web.rendered import CSRF_SLOT, RenderedBodies
+from service.web.rendered import CSRF_SLOT, RenderedBodies, with_csrf
 from tests.web.test_page_security import csrf_from, log_in
 
 
@@ -45,14 +46,46 @@ def test_a_cached_body_serves_each_session_its_own_token_and_a_write_renders_ane
     assert bodies.misses == misses + 2 and prefill in after and prefill not in as_reviewer
 
 
+def test_a_kept_body_is_checked_against_the_certifications_and_never_shown_to_another_organisation(app, people):
+    container = app.extensions["container"]
+    bodies = app.extensions["rendered_bodies"]
+    engagement = container.reviews.open_engagement(people.reviewer, connector_org_id=people.connector.org_id, title="認証の確認")
+    for item in engagement.items:
+        if item["party"] != "bank":
+            container.reviews.save_answer(people.connector, engagement.id, item["number"], status="implemented", current_state="回答")
+    container.reviews.submit(people.connector, engagement.id)
+    url = f"/engagements/{engagement.id}"
+    reviewer = app.test_client()
+    log_in(reviewer, "reviewer@bank.example")
+    assert "第三者認証を採用" not in reviewer.get(url).get_data(as_text=True)
+    hits = bodies.hits
+    assert "第三者認証を採用" not in reviewer.get(url).get_data(as_text=True) and bodies.hits == hits + 1
+
+    today = container.reviews.today()
+    container.reviews.register_certification(  # not an event of the engagement: its version stays
+        people.connector, kind="soc2", scope="決済基盤", issuer="監査法人", items=[1],
+        valid_from=today - timedelta(days=10), valid_until=today + timedelta(days=300),
+    )
+    misses = bodies.misses
+    page = reviewer.get(url).get_data(as_text=True)
+    assert "第三者認証を採用" in page and "監査法人" in page and bodies.misses == misses + 1  # the kept body was stale
+
+    stranger = app.test_client()
+    log_in(stranger, "reviewer@other-bank.example")
+    assert stranger.get(url).status_code == 404  # another bank's reviewer: no kept body is theirs
+
+
 def test_kept_bodies_stay_within_their_byte_budget_and_zero_turns_keeping_off():
     bodies = RenderedBodies(max_bytes=3_000)
     for n in range(50):  # random text: about 200 bytes each even compressed
-        assert bodies.body(("page", n), lambda n=n: f"<p>{n}</p>" + secrets.token_urlsafe(200), "tok").startswith(f"<p>{n}</p>")
+        bodies.put(("page", n), "stamp", "title", f"<p>{n}</p>" + secrets.token_urlsafe(200))
     assert 0 < bodies.size_bytes <= 3_000
-    assert bodies.body(("page", 49), lambda: "re-rendered", "tok") != "re-rendered"  # the newest is still kept
-    assert bodies.body(("page", 0), lambda: "re-rendered", "tok") == "re-rendered"  # the oldest was evicted
+    assert bodies.get(("page", 49)).html.startswith("<p>49</p>")  # the newest is still kept
+    assert bodies.get(("page", 0)) is None  # the oldest was evicted
+    kept = bodies.get(("page", 49))
+    assert (kept.stamp, kept.title) == ("stamp", "title")
+    assert with_csrf(f"a {CSRF_SLOT} b", "tok") == "a tok b"
 
     off = RenderedBodies(max_bytes=0)
-    assert off.body("k", lambda: f"a {CSRF_SLOT} b", "tok") == "a tok b"
-    assert off.body("k", lambda: "again", "tok") == "again" and off.size_bytes == 0
+    off.put("k", "stamp", "title", "body")
+    assert off.get("k") is None and off.size_bytes == 0
