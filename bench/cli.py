@@ -68,8 +68,8 @@ LEGEND = [
     "client runs in the bench process on the same 2-core machine, so it competes with the workers for CPU.",
     "PostgreSQL, when it follows SQLite in the same run, gets the same dataset by copying the SQLite store as loaded "
     "(maintenance.copy_store, the copy step of `migrate --to`) instead of replaying the domain verbs again.",
-    "Full size (--engagements 20000, ~2.1M events) took 34 min for SQLite and about an hour for PostgreSQL on a "
-    "2-vCPU Xeon @ 2.5 GHz (bench/README.md); loading and the first catch-up of the read models dominate, and "
+    "Full size (--engagements 20000, ~2.1M events) took 20 min for SQLite and 25 min for PostgreSQL on a "
+    "2-vCPU AMD EPYC (bench/README.md); loading and the first catch-up of the read models dominate, and "
     "--rebuild-budget bounds each read model's timed rebuild.",
 ]
 
