@@ -125,8 +125,10 @@ def _render(
     c = container()
     actor = current_actor()
     current_edition = c.editions.current().id
-    reusable = not (errors or values or import_errors)  # a re-rendered form: what was typed belongs to this response only
-    if reusable and as_of is None:
+    # kept: the current page as drawn for this viewer; never a past moment, nor a re-rendered
+    # form (what was typed belongs to this response only)
+    keepable = as_of is None and not (errors or values or import_errors)
+    if keepable:
         kept = _kept_body(c, actor, engagement_id, current_edition)
         if kept is not None:
             return _page(kept.title, kept.html), status
@@ -135,17 +137,17 @@ def _render(
     connector_id = engagement.connector["id"]
     certifications = _usable_certifications(c, connector_id)
     body = _render_body(c, engagement, actor, as_of, read_only, certifications, current_edition, errors, values, import_errors)
-    if reusable:
-        key = _body_key(c, actor, engagement.id, engagement.version, as_of, current_edition)
+    if keepable:
+        key = _body_key(c, actor, engagement.id, engagement.version, current_edition)
         rendered_bodies().put(key, (connector_id, repr(certifications)), engagement.title, body)
     return _page(engagement.title, body), status
 
 
-def _body_key(c: Any, actor: Any, engagement_id: uuid.UUID, version: int, as_of: datetime | None, edition: str) -> tuple:
+def _body_key(c: Any, actor: Any, engagement_id: uuid.UUID, version: int, edition: str) -> tuple:
     """What a kept body is drawn from besides the connector's certifications (its stamp). A body
     is kept only after the viewer was allowed to see the engagement, and the viewer is in the
     key, so finding one is also that permission (an engagement never changes hands)."""
-    return (engagement_id, version, as_of, actor.id, actor.org_id, actor.role, edition, c.reviews.today())
+    return (engagement_id, version, actor.id, actor.org_id, actor.role, edition, c.reviews.today())
 
 
 def _kept_body(c: Any, actor: Any, engagement_id: str, edition: str) -> KeptBody | None:
@@ -157,7 +159,7 @@ def _kept_body(c: Any, actor: Any, engagement_id: str, edition: str) -> KeptBody
     except ValueError:
         return None
     version = c.reviews.current_version(key_id)
-    kept = rendered_bodies().get(_body_key(c, actor, key_id, version, None, edition)) if version else None
+    kept = rendered_bodies().get(_body_key(c, actor, key_id, version, edition)) if version else None
     if kept is None:
         return None
     connector_id, certifications = kept.stamp
