@@ -110,10 +110,10 @@ class ReviewApplication(Application):
             raise EngagementNotFound("the engagement did not exist at that time")
         return self._get(current.id, version=version)
 
-    def current_version(self, engagement_id: uuid.UUID) -> int | None:
+    def current_version(self, aggregate_id: uuid.UUID) -> int | None:
         """The version of the last recorded event of an aggregate, or None: one indexed read,
-        nothing replayed (who may see the engagement is not checked here)."""
-        for last in self.events.get(engagement_id, desc=True, limit=1):
+        nothing replayed (who may see an engagement is not checked here)."""
+        for last in self.events.get(aggregate_id, desc=True, limit=1):
             return last.originator_version
         return None
 
@@ -174,7 +174,7 @@ class ReviewApplication(Application):
         try:
             self.save(engagement)
         except IntegrityError:
-            current = self._get(engagement.id).version
+            current = self.current_version(engagement.id)
             raise StaleVersion(
                 "another change was saved first; reload and try again", current_version=current
             ) from None

@@ -311,10 +311,7 @@ class Authenticator:
             session.execute(update(WebSession).where(WebSession.id == session_id).values(**values))
 
     def finish_mfa(self, session_id: str) -> None:
-        with self.sessions.begin() as session:
-            row = session.get(WebSession, session_id)
-            if row is not None:
-                row.mfa_pending = False
+        self._update_session(session_id, mfa_pending=False)
 
     def end_everything(self, actor: Actor, reason: str) -> None:
         """End every session and token of the user (logout, password change, disable)."""
