@@ -18,6 +18,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from eventsourcing.utils import resolve_topic
 from sqlalchemy import BigInteger, Boolean, Column, Connection, Engine, Integer, String, Table, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -52,6 +53,9 @@ class Projection:
     ``self.buffer(table)`` in ``__init__``, through ``PageRows``: read once per page,
     written back once per page. A projection that needs the stored bytes rather
     than the decoded event sets ``raw = True`` and implements ``apply_notification``.
+    Only the events a projection ``reads`` are decoded for it: a projection that
+    overrides ``apply`` reads every event of its ``event_types``, one that does not
+    reads those with an ``on_<EventName>`` handler.
     """
 
     name: str = ""
@@ -62,6 +66,18 @@ class Projection:
 
     def __init__(self) -> None:
         self._buffers: list[PageRows] = []
+        self._reads: dict[str, bool] = {}
+
+    def reads(self, topic: str) -> bool:
+        """Whether events of this topic reach this projection decoded (answered once per topic)."""
+        if topic not in self._reads:
+            event_class = resolve_topic(topic)
+            self._reads[topic] = (
+                not self.raw
+                and issubclass(event_class, self.event_types)
+                and (type(self).apply is not Projection.apply or hasattr(self, f"on_{event_class.__name__}"))
+            )
+        return self._reads[topic]
 
     def buffer(self, table: Table, group: str = "engagement_id") -> PageRows:
         rows = PageRows(table, group)
@@ -75,7 +91,7 @@ class Projection:
             for notification, _event in page:
                 self.apply_notification(connection, notification)
         else:
-            events = [(notification.id, event) for notification, event in page if isinstance(event, self.event_types)]
+            events = [(notification.id, event) for notification, event in page if self.reads(notification.topic)]
             self.start_page(connection, [event for _position, event in events])
             for position, event in events:
                 self.apply(connection, event, position)
@@ -161,8 +177,10 @@ class ProjectionRunner:
         notifications = self.recorder.select_notifications(start=start, limit=self.page_size, inclusive_of_start=False)
         if not notifications:
             return 0
-        decode = not all(projection.raw for projection in projections)
-        page = [(n, self.mapper.to_domain_event(n) if decode else None) for n in notifications]
+        page = [
+            (n, self.mapper.to_domain_event(n) if any(p.reads(n.topic) for p in projections) else None)
+            for n in notifications
+        ]
         with self.engine.begin() as connection:
             positions = self._lock(connection, names)
             if any(positions.get(name, 0) != position for name, position in seen.items()):
