@@ -112,6 +112,7 @@ class Authenticator:
     def __init__(
         self,
         sessions: sessionmaker[Session],
+        reads: sessionmaker[Session],
         accounts: Accounts,
         secret_key: str,
         clock: Callable[[], datetime],
@@ -119,6 +120,7 @@ class Authenticator:
         mfa_required_roles: tuple[str, ...] = (),
     ) -> None:
         self.sessions = sessions
+        self.reads = reads  # for the credential lookup of every request (``storage.reading``)
         self.accounts = accounts
         self.serializer = URLSafeSerializer(secret_key, salt="api-token")
         self.clock = clock
@@ -270,7 +272,7 @@ class Authenticator:
     def _credential(self, credential: type[WebSession] | type[ApiToken], credential_id: str) -> Any:
         """A session or token row with its user's state and name and organisation, in one
         Core query (every request asks; no ORM objects are built), or None."""
-        with self.sessions() as session:
+        with self.reads() as session:
             return session.execute(
                 select(
                     credential.__table__,

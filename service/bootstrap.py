@@ -16,7 +16,7 @@ from .config import Settings
 from . import health, mailer  # noqa: F401 - register their tables for init
 from .editions import Editions
 from .projections import ProjectionRunner, all_projections
-from .storage import SQLITE_LOCK_TIMEOUT_SECONDS, Base, eventsourcing_env, make_engine, schema_lock
+from .storage import SQLITE_LOCK_TIMEOUT_SECONDS, Base, eventsourcing_env, make_engine, reading, schema_lock
 from .blobs import BlobStore
 from .logs import configure_logging
 from .security_log import SecurityLog
@@ -70,13 +70,15 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock = utc_now) -> Co
     settings = settings or Settings.from_env()
     engine = make_engine(settings)
     sessions = sessionmaker(engine, expire_on_commit=False)
+    reads = reading(engine)
+    read_sessions = sessionmaker(reads, expire_on_commit=False)
     security_log = SecurityLog(sessions)
     accounts = Accounts(
         sessions,
         PasswordHasher(time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib),
         security_log,
     )
-    editions = Editions(sessions)
+    editions = Editions(sessions, read_sessions)
     reviews = ReviewApplication(
         eventsourcing_env(settings),
         accounts=accounts,
@@ -90,16 +92,22 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock = utc_now) -> Co
         # reads no setting for it; under bursts of concurrent writes wait as long as SQLite does
         reviews.factory.datastore.pool.pool_timeout = SQLITE_LOCK_TIMEOUT_SECONDS
     projections = ProjectionRunner(engine, reviews.recorder, reviews.mapper, all_projections(settings.base_url))
-    views = Views(engine, settings.timezone)
+    views = Views(reads, settings.timezone)
     reviews.timeline_index = views
-    libraries = LibraryViews(engine)
+    libraries = LibraryViews(reads)
     reviews.library_index = libraries
     reviews.security_log = security_log
     authenticator = Authenticator(
-        sessions, accounts, settings.secret_key, clock, security_log, mfa_required_roles=settings.mfa_required_roles
+        sessions,
+        read_sessions,
+        accounts,
+        settings.secret_key,
+        clock,
+        security_log,
+        mfa_required_roles=settings.mfa_required_roles,
     )
     container = Container(
-        settings, engine, sessions, accounts, editions, reviews, projections, views, authenticator, AdvisoryViews(engine), libraries, security_log
+        settings, engine, sessions, accounts, editions, reviews, projections, views, authenticator, AdvisoryViews(reads), libraries, security_log
     )
     if settings.project_synchronously:
         reviews.after_save.append(container.catch_up_quietly)

@@ -44,8 +44,9 @@ class Editions:
     """Published editions never change (a revision is a new edition), so each is
     read and parsed once per process."""
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, sessions: sessionmaker[Session], reads: sessionmaker[Session]) -> None:
         self.sessions = sessions
+        self.reads = reads  # for what every page asks: which editions exist (``storage.reading``)
         self._parsed: dict[str, Edition] = {}
 
     def load_bundled(self) -> list[str]:
@@ -100,7 +101,7 @@ class Editions:
 
     def ids(self) -> list[str]:
         """Loaded editions, oldest first."""
-        with self.sessions() as session:
+        with self.reads() as session:
             return sorted(session.scalars(select(EditionRow.id)), key=edition_order)
 
     def current(self) -> Edition:
@@ -111,7 +112,7 @@ class Editions:
 
     def get(self, edition_id: str) -> Edition:
         if edition_id not in self._parsed:
-            with self.sessions() as session:
+            with self.reads() as session:
                 document = session.scalar(select(EditionRow.document).where(EditionRow.id == edition_id))
             if document is None:
                 raise EditionNotFound(f"edition {edition_id} is not loaded")

@@ -59,6 +59,16 @@ def make_engine(settings: Settings) -> Engine:
     return engine
 
 
+def reading(engine: Engine) -> Engine:
+    """The engine for reads. On PostgreSQL it runs in autocommit: a SELECT goes alone, without
+    a BEGIN and a ROLLBACK round trip around it, and under READ COMMITTED each statement sees
+    its own snapshot either way. SQLite reads outside a transaction already (pysqlite begins one
+    only before a write). Shares the engine's pool and event listeners."""
+    if engine.dialect.name != "postgresql":
+        return engine
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
 @contextmanager
 def schema_lock(engine: Engine) -> Iterator[None]:
     """Serialise schema creation across processes (PostgreSQL DDL races otherwise fail

@@ -52,3 +52,33 @@ def test_board_inbox_and_timeline_queries_do_not_grow_with_rows(app, callers, pe
         ids += open_engagements(container, people, 12)
         container.reviews.save_answer(people.connector, ids[0], 2, status="implemented", current_state="追加")
     assert measured["few"] == measured["many"], measured
+
+
+def in_transaction(dbapi_connection) -> bool:
+    """Whether a statement on this connection runs inside a transaction the driver opened
+    (psycopg sends BEGIN before the first statement unless the connection is in autocommit)."""
+    if hasattr(dbapi_connection, "autocommit") and hasattr(dbapi_connection, "info"):  # psycopg
+        return not dbapi_connection.autocommit
+    return dbapi_connection.in_transaction  # sqlite3: a transaction begins only before a write
+
+
+def test_page_views_read_outside_transactions(app, people):
+    """A read costs its SELECT only: no BEGIN and ROLLBACK round trips around it on PostgreSQL."""
+    container = app.extensions["container"]
+    engagement_id = open_engagements(container, people, 1)[0]
+    page = app.test_client()
+    log_in(page, "reviewer@bank.example")
+    assert page.get(f"/engagements/{engagement_id}").status_code == 200  # rendered and kept
+    seen: list[tuple[str, bool]] = []
+
+    def record(conn, _cursor, statement, *_args):
+        seen.append((statement.split()[0], in_transaction(conn.connection.dbapi_connection)))
+
+    event.listen(container.engine, "before_cursor_execute", record)
+    try:
+        for path in ("/", f"/engagements/{engagement_id}"):
+            assert page.get(path).status_code == 200
+    finally:
+        event.remove(container.engine, "before_cursor_execute", record)
+    assert seen and all(kind == "SELECT" for kind, _ in seen), seen
+    assert not any(transaction for _, transaction in seen), seen
