@@ -1,7 +1,8 @@
-"""No N+1: the number of SQL statements behind a page does not grow with its rows."""
+"""The SQL behind a page: no N+1 (statements do not grow with rows), and reads outside transactions."""
 
 from __future__ import annotations
 
+import sqlite3
 from contextlib import contextmanager
 
 from sqlalchemy import event
@@ -55,11 +56,10 @@ def test_board_inbox_and_timeline_queries_do_not_grow_with_rows(app, callers, pe
 
 
 def in_transaction(dbapi_connection) -> bool:
-    """Whether a statement on this connection runs inside a transaction the driver opened
-    (psycopg sends BEGIN before the first statement unless the connection is in autocommit)."""
-    if hasattr(dbapi_connection, "autocommit") and hasattr(dbapi_connection, "info"):  # psycopg
-        return not dbapi_connection.autocommit
-    return dbapi_connection.in_transaction  # sqlite3: a transaction begins only before a write
+    """Whether a statement on this connection runs inside a transaction the driver opened."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        return dbapi_connection.in_transaction  # pysqlite begins one only before a write
+    return not dbapi_connection.autocommit  # psycopg sends BEGIN before the first statement otherwise
 
 
 def test_page_views_read_outside_transactions(app, people):
