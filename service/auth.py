@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 import pyotp
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, select, update
+from sqlalchemy import Boolean, DateTime, Engine, ForeignKey, Integer, Select, String, bindparam, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from .accounts import Accounts, Org, User, check_password, normalise_email
@@ -94,6 +94,29 @@ class WebSession(Base):
     mfa_pending: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+def _credential_query(credential: type[WebSession] | type[ApiToken]) -> Select:
+    """A session or token row with its user's state, name and organisation. Built once: on
+    every request, building and keying a statement costs more than running it."""
+    table, users, orgs = credential.__table__, User.__table__, Org.__table__
+    return (
+        select(
+            table,
+            users.c.name.label("user_name"),
+            users.c.role,
+            users.c.active,
+            users.c.credentials_epoch,
+            users.c.org_id,
+            orgs.c.name.label("org_name"),
+        )
+        .join(users, users.c.id == table.c.user_id)
+        .join(orgs, orgs.c.id == users.c.org_id)
+        .where(table.c.id == bindparam("credential_id"))
+    )
+
+
+CREDENTIAL_QUERIES = {WebSession: _credential_query(WebSession), ApiToken: _credential_query(ApiToken)}
+
+
 @dataclass(frozen=True)
 class IssuedToken:
     token: str
@@ -112,7 +135,7 @@ class Authenticator:
     def __init__(
         self,
         sessions: sessionmaker[Session],
-        reads: sessionmaker[Session],
+        reads: Engine,
         accounts: Accounts,
         secret_key: str,
         clock: Callable[[], datetime],
@@ -120,7 +143,7 @@ class Authenticator:
         mfa_required_roles: tuple[str, ...] = (),
     ) -> None:
         self.sessions = sessions
-        self.reads = reads  # for the credential lookup of every request (``storage.reading``)
+        self.reads = reads  # the read engine (``storage.reading``), for the credential lookup of every request
         self.accounts = accounts
         self.serializer = URLSafeSerializer(secret_key, salt="api-token")
         self.clock = clock
@@ -270,23 +293,10 @@ class Authenticator:
         return session_id
 
     def _credential(self, credential: type[WebSession] | type[ApiToken], credential_id: str) -> Any:
-        """A session or token row with its user's state and name and organisation, in one
-        Core query (every request asks; no ORM objects are built), or None."""
-        with self.reads() as session:
-            return session.execute(
-                select(
-                    credential.__table__,
-                    User.name.label("user_name"),
-                    User.role,
-                    User.active,
-                    User.credentials_epoch,
-                    User.org_id,
-                    Org.name.label("org_name"),
-                )
-                .join(User, User.id == credential.user_id)
-                .join(Org, Org.id == User.org_id)
-                .where(credential.id == credential_id)
-            ).one_or_none()
+        """A session or token row with its user, or None: one Core query on a pooled read
+        connection (every request asks; no ORM session or objects)."""
+        with self.reads.connect() as connection:
+            return connection.execute(CREDENTIAL_QUERIES[credential], {"credential_id": credential_id}).one_or_none()
 
     @staticmethod
     def _actor(found: Any) -> Actor:

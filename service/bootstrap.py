@@ -71,14 +71,13 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock = utc_now) -> Co
     engine = make_engine(settings)
     sessions = sessionmaker(engine, expire_on_commit=False)
     reads = reading(engine)
-    read_sessions = sessionmaker(reads, expire_on_commit=False)
     security_log = SecurityLog(sessions)
     accounts = Accounts(
         sessions,
         PasswordHasher(time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib),
         security_log,
     )
-    editions = Editions(sessions, read_sessions)
+    editions = Editions(sessions, reads)
     reviews = ReviewApplication(
         eventsourcing_env(settings),
         accounts=accounts,
@@ -99,7 +98,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock = utc_now) -> Co
     reviews.security_log = security_log
     authenticator = Authenticator(
         sessions,
-        read_sessions,
+        reads,
         accounts,
         settings.secret_key,
         clock,

@@ -10,7 +10,7 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import DateTime, String, Text, select
+from sqlalchemy import DateTime, Engine, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from .catalogue import CatalogueError, edition_order, bundled_editions, edition_from_dict, edition_to_dict
@@ -40,13 +40,16 @@ class EditionRow(Base):
     published_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
+EDITION_IDS = select(EditionRow.__table__.c.id)  # asked by every page: built once
+
+
 class Editions:
     """Published editions never change (a revision is a new edition), so each is
     read and parsed once per process."""
 
-    def __init__(self, sessions: sessionmaker[Session], reads: sessionmaker[Session]) -> None:
+    def __init__(self, sessions: sessionmaker[Session], reads: Engine) -> None:
         self.sessions = sessions
-        self.reads = reads  # for what every page asks: which editions exist (``storage.reading``)
+        self.reads = reads  # the read engine (``storage.reading``): every page asks which editions exist
         self._parsed: dict[str, Edition] = {}
 
     def load_bundled(self) -> list[str]:
@@ -101,8 +104,8 @@ class Editions:
 
     def ids(self) -> list[str]:
         """Loaded editions, oldest first."""
-        with self.reads() as session:
-            return sorted(session.scalars(select(EditionRow.id)), key=edition_order)
+        with self.reads.connect() as connection:
+            return sorted(connection.scalars(EDITION_IDS), key=edition_order)
 
     def current(self) -> Edition:
         ids = self.ids()
@@ -112,8 +115,8 @@ class Editions:
 
     def get(self, edition_id: str) -> Edition:
         if edition_id not in self._parsed:
-            with self.reads() as session:
-                document = session.scalar(select(EditionRow.document).where(EditionRow.id == edition_id))
+            with self.reads.connect() as connection:
+                document = connection.scalar(select(EditionRow.document).where(EditionRow.id == edition_id))
             if document is None:
                 raise EditionNotFound(f"edition {edition_id} is not loaded")
             self._parsed[edition_id] = edition_from_dict(json.loads(document), source=f"edition {edition_id}", item_count=None)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from typing import Any
 
-from sqlalchemy import Engine, and_, case, func, or_, select
+from sqlalchemy import Engine, and_, bindparam, case, func, or_, select
 
 from .domain.actors import Actor
 from .domain.codes import Role
@@ -28,6 +28,10 @@ from .storage import as_utc
 
 DEFAULT_PAGE = 50
 MAX_PAGE = 200
+# asked by every review page: built once (building and keying a statement costs more than running it)
+CERTIFICATIONS_OF = (
+    select(certifications).where(certifications.c.connector_id == bindparam("connector_id")).order_by(certifications.c.valid_until)
+)
 
 
 def visibility(actor: Actor):
@@ -384,9 +388,7 @@ class LibraryViews:
 
     def certifications(self, connector_id: str) -> list[dict[str, Any]]:
         with self.engine.connect() as connection:
-            rows = connection.execute(
-                select(certifications).where(certifications.c.connector_id == connector_id).order_by(certifications.c.valid_until)
-            )
+            rows = connection.execute(CERTIFICATIONS_OF, {"connector_id": connector_id})
             return [{**dict(r._mapping), "items": json.loads(r.items)} for r in rows]
 
     def earliest_expiry(self, connector_ids: list[str]) -> dict[str, str]:
