@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-import uuid
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
-from eventsourcing.persistence import StoredEvent
+from psycopg.sql import SQL, Composable, Identifier
 from sqlalchemy import Connection, Table, select, text
 
 from .bootstrap import Container
@@ -19,8 +18,9 @@ from .domain.errors import Conflict, Invalid
 from .projections.audit_chain import audit_chain, verify_chain
 from .storage import Base, sqlite_path
 
-PAGE = 500
-# tables holding facts that are not in the event log (read models are rebuilt instead)
+PAGE = 5000  # rows read from SQLite at a time while copying the log
+# tables holding facts that are not in the event log (read models are rebuilt instead); a table
+# comes after the tables it refers to
 COPIED_TABLES = (
     "orgs",
     "users",
@@ -67,39 +67,32 @@ def copy_store(
     source: Container, target: Container, progress: Callable[[int], None] | None = None
 ) -> tuple[int, int, dict[str, int]]:
     """Copy the non-derived tables, the event log (same positions) and the snapshots from a
-    SQLite store into an empty one, checking the event counts; the read models are left
-    for the target to build. Returns (events, snapshots, rows per table)."""
+    SQLite store into an empty PostgreSQL one, checking the event counts; the read models
+    are left for the target to build. Returns (events, snapshots, rows per table)."""
     if not source.settings.is_sqlite:
         raise Invalid("migrate copies from the embedded SQLite store", field="DATABASE_URL")
+    if target.settings.is_sqlite:
+        raise Invalid("migrate copies into PostgreSQL", field="to")
     target.init()
     if target.reviews.recorder.max_notification_id():
         raise TargetNotEmpty("the target database already holds events; migrate into an empty one")
     rows = {}
+    tables = [Base.metadata.tables[name] for name in COPIED_TABLES]
     with source.engine.connect() as reader, target.engine.begin() as writer:
-        for name in COPIED_TABLES:
-            table = Base.metadata.tables[name]
-            data = [dict(row._mapping) for row in reader.execute(select(table))]
+        for table in reversed(tables):  # what an interrupted run copied goes first, referring rows before referred
             writer.execute(table.delete())
+        for table in tables:
+            name = table.name
+            data = [dict(row._mapping) for row in reader.execute(select(table))]
             if data:
                 writer.execute(table.insert(), data)
             rows[name] = len(data)
             _continue_numbering(writer, table)
-    copied, start = 0, 0
-    while True:
-        page = source.reviews.recorder.select_notifications(start=start, limit=PAGE, inclusive_of_start=False)
-        if not page:
-            break
-        target.reviews.recorder.insert_events(
-            [StoredEvent(n.originator_id, n.originator_version, n.topic, n.state) for n in page]
-        )
-        copied += len(page)
-        start = page[-1].id
-        if progress:
-            progress(len(page))
+    copied, snapshots = _copy_log(source, target, progress)
     total = _count_events(source)
     if copied != total or _count_events(target) != total:
         raise Conflict(f"copied {copied} events but the source holds {total}")
-    return copied, _copy_snapshots(source, target), rows
+    return copied, snapshots, rows
 
 
 def _continue_numbering(connection: Connection, table: Table) -> None:
@@ -114,27 +107,59 @@ def _continue_numbering(connection: Connection, table: Table) -> None:
     )
 
 
-def _copy_snapshots(source: Container, target: Container) -> int:
-    """Snapshots are derived from the log, but without them every engagement of more than
+def _copy_log(source: Container, target: Container, progress: Callable[[int], None] | None) -> tuple[int, int]:
+    """The events, each at its position (notification id), and the snapshots, in one
+    PostgreSQL transaction through COPY: an interrupted copy leaves the target empty.
+    Snapshots are derived from the log, but without them every engagement of more than
     100 events would be replayed in full on its first read after the move."""
-    table = source.reviews.snapshots.recorder.events_table_name
-    copied = 0
-    with closing(sqlite3.connect(sqlite_path(source.settings))) as connection:
-        cursor = connection.execute(f"SELECT originator_id, originator_version, topic, state FROM {table}")
-        while rows := cursor.fetchmany(PAGE):
-            target.reviews.snapshots.recorder.insert_events(
-                [StoredEvent(uuid.UUID(row[0]), row[1], row[2], row[3]) for row in rows]
+    events, snapshots = target.reviews.recorder, target.reviews.snapshots.recorder
+    schema = Identifier(events.datastore.schema)
+    with closing(sqlite3.connect(sqlite_path(source.settings))) as reader:
+        with events.datastore.get_connection() as connection, connection.transaction(), connection.cursor() as cursor:
+            copied = _copy_rows(
+                reader.execute(
+                    f"SELECT originator_id, originator_version, topic, state, rowid"  # rowid: SQLite's notification id
+                    f" FROM {source.reviews.recorder.events_table_name} ORDER BY rowid"
+                ),
+                cursor,
+                SQL("COPY {}.{} (originator_id, originator_version, topic, state, notification_id) FROM STDIN").format(
+                    schema, Identifier(events.events_table_name)
+                ),
+                progress,
             )
-            copied += len(rows)
+            copied_snapshots = _copy_rows(
+                reader.execute(f"SELECT originator_id, originator_version, topic, state FROM {source.reviews.snapshots.recorder.events_table_name}"),
+                cursor,
+                SQL("COPY {}.{} (originator_id, originator_version, topic, state) FROM STDIN").format(
+                    schema, Identifier(snapshots.events_table_name)
+                ),
+                None,
+            )
+            qualified = f"{events.datastore.schema}.{events.events_table_name}"
+            cursor.execute(  # new events are numbered after the copied ones
+                SQL("SELECT setval(pg_get_serial_sequence(%s, 'notification_id'), coalesce(max(notification_id), 0) + 1, false) FROM {}.{}").format(
+                    schema, Identifier(events.events_table_name)
+                ),
+                (qualified,),
+            )
+    return copied, copied_snapshots
+
+
+def _copy_rows(rows: sqlite3.Cursor, cursor: Any, statement: Composable, progress: Callable[[int], None] | None) -> int:
+    copied = 0
+    with cursor.copy(statement) as copy:
+        while page := rows.fetchmany(PAGE):
+            for row in page:
+                copy.write_row(row)
+            copied += len(page)
+            if progress:
+                progress(len(page))
     return copied
 
 
 def _count_events(container: Container) -> int:
-    count, start = 0, 0
-    while page := container.reviews.recorder.select_notifications(start=start, limit=PAGE * 10, inclusive_of_start=False):
-        count += len(page)
-        start = page[-1].id
-    return count
+    with container.engine.connect() as connection:  # PostgreSQL: the engine's search path is the store's schema
+        return connection.scalar(text(f"SELECT count(*) FROM {container.reviews.recorder.events_table_name}"))
 
 
 def _last_link(container: Container) -> str | None:

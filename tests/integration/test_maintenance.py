@@ -65,6 +65,37 @@ def test_migrate_sqlite_to_postgresql_keeps_everything(container, store):
         _drop_schema(schema)
 
 
+class Interrupted(Exception):
+    pass
+
+
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)
+def test_an_interrupted_copy_leaves_no_events_and_can_be_run_again(container, store):
+    from dataclasses import replace
+
+    from service.domain.errors import Invalid
+    from service.maintenance import copy_store, migrate
+
+    load_demo(container)
+    total = container.reviews.recorder.max_notification_id()
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    target = bootstrap(replace(store.settings, database_url=POSTGRES_URL, database_schema=schema))
+    try:
+        def fail_midway(count: int) -> None:
+            raise Interrupted  # after the first page of events, inside the copy
+
+        with pytest.raises(Interrupted):
+            copy_store(container, target, progress=fail_midway)
+        assert not target.reviews.recorder.max_notification_id()
+        report = migrate(container, target)
+        assert report.events == total and report.chain_intact and report.same_positions
+        with pytest.raises(Invalid):
+            copy_store(container, container)  # the target must be PostgreSQL
+    finally:
+        target.close()
+        _drop_schema(schema)
+
+
 @pytest.mark.parametrize("store", ["sqlite"], indirect=True)
 def test_backup_and_restore(container, store, tmp_path):
     load_demo(container)
