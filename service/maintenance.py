@@ -79,14 +79,13 @@ def copy_store(
     rows = {}
     tables = [Base.metadata.tables[name] for name in COPIED_TABLES]
     with source.engine.connect() as reader, target.engine.begin() as writer:
-        for table in reversed(tables):  # what an interrupted run copied goes first, referring rows before referred
+        for table in reversed(tables):  # emptied first (a rerun after an interruption finds rows), referring before referred
             writer.execute(table.delete())
         for table in tables:
-            name = table.name
             data = [dict(row._mapping) for row in reader.execute(select(table))]
             if data:
                 writer.execute(table.insert(), data)
-            rows[name] = len(data)
+            rows[table.name] = len(data)
             _continue_numbering(writer, table)
     copied, snapshots = _copy_log(source, target, progress)
     total = _count_events(source)
