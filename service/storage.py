@@ -4,6 +4,7 @@ through SQLAlchemy. ``DATABASE_URL`` picks the store."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -11,11 +12,13 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase
 
 from .config import Settings
 
 SQLITE_LOCK_TIMEOUT_SECONDS = 30
+PING_AFTER_IDLE_SECONDS = 10.0
 SCHEMA_LOCK_KEY = 0x53434845  # "SCHE"
 
 
@@ -52,11 +55,33 @@ def make_engine(settings: Settings) -> Engine:
     connect_args = {}
     if settings.database_schema:
         connect_args["options"] = f"-csearch_path={settings.database_schema}"
-    engine = create_engine(url, connect_args=connect_args, pool_pre_ping=True, future=True)
+    engine = create_engine(url, connect_args=connect_args, future=True)
+    ping_when_idle(engine)
     if settings.database_schema:
         with engine.begin() as connection:
             connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{settings.database_schema}"'))
     return engine
+
+
+def ping_when_idle(engine: Engine) -> None:
+    """Check a pooled connection before use only when it has lain idle for a while: one given
+    back moments ago was alive then. (``pool_pre_ping`` checks at every checkout, three round
+    trips for one page.) A dead idle connection is replaced before anyone sees it; one lost in
+    steady use fails the statement that finds out, and SQLAlchemy then renews the whole pool."""
+
+    @event.listens_for(engine, "connect")
+    @event.listens_for(engine, "checkin")
+    def _alive(_dbapi_connection, record):  # noqa: ANN001 - SQLAlchemy hook signature
+        record.info["alive_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection, record, _proxy):  # noqa: ANN001 - SQLAlchemy hook signature
+        if time.monotonic() - record.info.get("alive_at", 0.0) < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise DisconnectionError("the pooled connection is gone") from error  # the pool connects anew
 
 
 def reading(engine: Engine) -> Engine:
