@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from psycopg.sql import SQL, Composable, Identifier
+from psycopg.sql import SQL, Identifier
 from sqlalchemy import Connection, Table, select, text
 
 from .bootstrap import Container
@@ -19,6 +19,7 @@ from .projections.audit_chain import audit_chain, verify_chain
 from .storage import Base, sqlite_path
 
 PAGE = 5000  # rows read from SQLite at a time while copying the log
+STORED_COLUMNS = ("originator_id", "originator_version", "topic", "state")  # of events and snapshots, in both stores
 # tables holding facts that are not in the event log (read models are rebuilt instead); a table
 # comes after the tables it refers to
 COPIED_TABLES = (
@@ -112,41 +113,40 @@ def _copy_log(source: Container, target: Container, progress: Callable[[int], No
     Snapshots are derived from the log, but without them every engagement of more than
     100 events would be replayed in full on its first read after the move."""
     events, snapshots = target.reviews.recorder, target.reviews.snapshots.recorder
-    schema = Identifier(events.datastore.schema)
+    schema = events.datastore.schema
+    events_table = Identifier(schema, events.events_table_name)
+    selected = ", ".join(STORED_COLUMNS)
     with closing(sqlite3.connect(sqlite_path(source.settings))) as reader:
         with events.datastore.get_connection() as connection, connection.transaction(), connection.cursor() as cursor:
-            copied = _copy_rows(
-                reader.execute(
-                    f"SELECT originator_id, originator_version, topic, state, rowid"  # rowid: SQLite's notification id
-                    f" FROM {source.reviews.recorder.events_table_name} ORDER BY rowid"
-                ),
+            copied = _copy_rows(  # rowid: SQLite's notification id
+                reader.execute(f"SELECT {selected}, rowid FROM {source.reviews.recorder.events_table_name} ORDER BY rowid"),
                 cursor,
-                SQL("COPY {}.{} (originator_id, originator_version, topic, state, notification_id) FROM STDIN").format(
-                    schema, Identifier(events.events_table_name)
-                ),
+                events_table,
+                (*STORED_COLUMNS, "notification_id"),
                 progress,
             )
             copied_snapshots = _copy_rows(
-                reader.execute(f"SELECT originator_id, originator_version, topic, state FROM {source.reviews.snapshots.recorder.events_table_name}"),
+                reader.execute(f"SELECT {selected} FROM {source.reviews.snapshots.recorder.events_table_name}"),
                 cursor,
-                SQL("COPY {}.{} (originator_id, originator_version, topic, state) FROM STDIN").format(
-                    schema, Identifier(snapshots.events_table_name)
-                ),
+                Identifier(schema, snapshots.events_table_name),
+                STORED_COLUMNS,
                 None,
             )
-            qualified = f"{events.datastore.schema}.{events.events_table_name}"
             cursor.execute(  # new events are numbered after the copied ones
-                SQL("SELECT setval(pg_get_serial_sequence(%s, 'notification_id'), coalesce(max(notification_id), 0) + 1, false) FROM {}.{}").format(
-                    schema, Identifier(events.events_table_name)
+                SQL("SELECT setval(pg_get_serial_sequence(%s, 'notification_id'), coalesce(max(notification_id), 0) + 1, false) FROM {}").format(
+                    events_table
                 ),
-                (qualified,),
+                (events_table.as_string(connection),),
             )
     return copied, copied_snapshots
 
 
-def _copy_rows(rows: sqlite3.Cursor, cursor: Any, statement: Composable, progress: Callable[[int], None] | None) -> int:
+def _copy_rows(
+    rows: sqlite3.Cursor, cursor: Any, table: Identifier, columns: tuple[str, ...], progress: Callable[[int], None] | None
+) -> int:
+    """COPY the rows into the table's columns, a page of SQLite rows at a time."""
     copied = 0
-    with cursor.copy(statement) as copy:
+    with cursor.copy(SQL("COPY {} ({}) FROM STDIN").format(table, SQL(", ").join(map(Identifier, columns)))) as copy:
         while page := rows.fetchmany(PAGE):
             for row in page:
                 copy.write_row(row)

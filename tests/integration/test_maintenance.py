@@ -89,6 +89,10 @@ def test_an_interrupted_copy_leaves_no_events_and_can_be_run_again(container, st
         assert not target.reviews.recorder.max_notification_id()
         report = migrate(container, target)
         assert report.events == total and report.chain_intact and report.same_positions
+        reviewer = target.accounts.authenticate("reviewer@aoba-bank.example", "demo-password-2026")
+        engagement_id = next(r["engagement_id"] for r in target.views.board(reviewer) if r["state"] != "withdrawn")
+        target.reviews.withdraw(reviewer, engagement_id, "移行後の変更")
+        assert target.reviews.recorder.max_notification_id() == total + 1  # numbered after the copied events
         with pytest.raises(Invalid):
             copy_store(container, container)  # the target must be PostgreSQL
     finally:
