@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from eventsourcing.utils import resolve_topic
-from sqlalchemy import BigInteger, Boolean, Column, Connection, Engine, Integer, String, Table, delete, select, update
+from sqlalchemy import BigInteger, Boolean, Column, Connection, Engine, Integer, String, Table, bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -38,6 +38,20 @@ tracking = Table(
     Column("name", String(40), primary_key=True),
     Column("position", BigInteger, nullable=False),
     Column("rebuilding", Boolean, nullable=False, default=False),
+)
+
+# a runner takes its read models' tracking rows with a no-op UPDATE (a row lock on PostgreSQL,
+# the write lock on SQLite) that also returns their positions, and moves them past a page in one UPDATE
+LOCK = (
+    update(tracking)
+    .where(tracking.c.name.in_(bindparam("names", expanding=True)))
+    .values(position=tracking.c.position)
+    .returning(tracking.c.name, tracking.c.position)
+)
+ADVANCE = (
+    update(tracking)
+    .where(tracking.c.name.in_(bindparam("names", expanding=True)), tracking.c.position < bindparam("last"))
+    .values(position=bindparam("last"))
 )
 
 versions = Table(
@@ -191,21 +205,23 @@ class ProjectionRunner:
                 pending = [(n, event) for n, event in page if n.id > positions[projection.name]]
                 if pending:
                     projection.apply_page(connection, pending)
-            last = notifications[-1].id
-            for name, position in positions.items():
-                if position < last:
-                    connection.execute(update(tracking).where(tracking.c.name == name).values(position=last))
+            connection.execute(ADVANCE, {"names": names, "last": notifications[-1].id})
             return len(notifications)
 
     @staticmethod
     def _lock(connection: Connection, names: list[str]) -> dict[str, int]:
-        for name in names:
+        """Lock the tracking rows of ``names`` and return their positions: one statement,
+        unless a row is missing (a new read model, an emptied store), which is inserted first."""
+        positions = dict(connection.execute(LOCK, {"names": names}).all())
+        missing = [name for name in names if name not in positions]
+        if missing:
             insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
             connection.execute(
-                insert(tracking).values(name=name, position=0, rebuilding=False).on_conflict_do_nothing()
+                insert(tracking).on_conflict_do_nothing(),
+                [{"name": name, "position": 0, "rebuilding": False} for name in missing],
             )
-        connection.execute(update(tracking).where(tracking.c.name.in_(names)).values(position=tracking.c.position))
-        return dict(connection.execute(select(tracking.c.name, tracking.c.position).where(tracking.c.name.in_(names))).all())
+            positions = dict(connection.execute(LOCK, {"names": names}).all())
+        return positions
 
     def upgrade(self) -> list[str]:
         """Rebuild every read model whose stored rows were written by an older version of

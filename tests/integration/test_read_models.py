@@ -183,6 +183,36 @@ def test_concurrent_runners_apply_each_event_exactly_once(container, people, sto
     assert verify_chain(container.engine, container.reviews.recorder).broken_at is None
 
 
+def test_a_catch_up_keeps_its_positions_in_two_statements_and_recreates_a_missing_row(container, people):
+    """Locking the tracking rows and moving them past a page are one statement each,
+    whatever the number of read models (they were one per read model, twice)."""
+    from sqlalchemy import event
+
+    reviews, runner = container.reviews, container.projections
+    engagement = reviews.open_engagement(people.reviewer, connector_org_id=people.connector.org_id, title="追跡")
+    tracking_statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        if "projection_tracking" in statement and not statement.lstrip().upper().startswith("SELECT"):
+            tracking_statements.append(statement)
+
+    event.listen(container.engine, "before_cursor_execute", count)
+    try:
+        reviews.save_answer(people.connector, engagement.id, 1, status="implemented", current_state="済")  # caught up after saving
+    finally:
+        event.remove(container.engine, "before_cursor_execute", count)
+    assert len(runner.projections) == 8 and len(tracking_statements) == 2
+    head = reviews.recorder.max_notification_id()
+    assert set(runner.positions().values()) == {head}
+
+    with container.engine.begin() as connection:  # a row gone (an emptied table): recreated at 0, replayed
+        connection.execute(text("DELETE FROM projection_tracking WHERE name = 'timeline'"))
+        connection.execute(text("DELETE FROM rm_timeline"))
+    assert runner.catch_up() == head
+    assert runner.positions()["timeline"] == head
+    assert [row["version"] for row in container.views.timeline(people.reviewer, str(engagement.id))] == [1, 2]
+
+
 def test_as_of_equals_an_independent_replay_at_random_instants_and_around_snapshots(container, people):
     reviews = container.reviews
     engagement = reviews.open_engagement(people.reviewer, connector_org_id=people.connector.org_id, title="履歴")
