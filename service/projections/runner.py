@@ -167,7 +167,7 @@ class ProjectionRunner:
         return max(0, head - min(self.positions().values(), default=head))
 
     def catch_up(self, names: Iterable[str] | None = None, progress: Callable[[int], None] | None = None) -> int:
-        """Apply every notification not yet applied; returns how many were applied."""
+        """Apply every notification recorded before the last page was read; returns how many were applied."""
         selected = [self.projections[name] for name in (names or self.projections)]
         applied = 0
         with self._catching_up:
@@ -180,6 +180,8 @@ class ProjectionRunner:
                 applied += count
                 if progress:
                     progress(count)
+                if count < self.page_size:
+                    return applied  # a short page reached the end of the log as it was read
 
     def _apply_page(self, projections: list[Projection]) -> int:
         """Apply the next page; 0 when caught up, -1 when another runner moved first.
