@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Column, Connection, Engine, String, Table, select
 
 from ..storage import Base
+from .page_rows import insert_rows
 from .runner import PAGE_SIZE, Projection
 
 GENESIS = "0" * 64
@@ -59,8 +60,7 @@ class AuditChainProjection(Projection):
         self._previous = link
 
     def finish_page(self, connection: Connection) -> None:
-        if self._rows:
-            connection.execute(audit_chain.insert(), self._rows)
+        insert_rows(connection, audit_chain, self._rows)
         self._rows = []
 
 

@@ -22,6 +22,7 @@ from ..domain.answer_library import AnswerLibrary
 from ..domain.engagement import Engagement
 from ..domain.codes import CycleReason, Outcome
 from ..storage import Base, as_utc
+from .page_rows import insert_rows
 from .parties import RemembersParties, parties_table
 from .runner import Projection
 
@@ -135,10 +136,8 @@ class NotificationProjection(RemembersParties, Projection):
 
     def finish_page(self, connection: Connection) -> None:
         super().finish_page(connection)
-        if self._notices:
-            connection.execute(notifications.insert(), self._notices)
-        if self._mails:
-            connection.execute(outbox.insert(), self._mails)
+        insert_rows(connection, notifications, self._notices)
+        insert_rows(connection, outbox, self._mails)
         self._start_batch()
 
     def apply(self, connection: Connection, event: Any, position: int) -> None:

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any
 
+from psycopg.sql import SQL, Identifier
 from sqlalchemy import Connection, Table, and_, delete, select, tuple_
 
 CHUNK = 500  # values per IN list
@@ -28,6 +29,22 @@ def chunked(values: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
     iterator = iter(values)
     while chunk := list(islice(iterator, size)):
         yield chunk
+
+
+def insert_rows(connection: Connection, table: Table, rows: Sequence[Row]) -> None:
+    """Insert a page's new rows, each with the columns of the first: one ``COPY`` on
+    PostgreSQL (psycopg's pipelined executemany sends one statement per row, most of a
+    rebuild's time there), one ``executemany`` on SQLite."""
+    if not rows:
+        return
+    if connection.dialect.name != "postgresql":
+        connection.execute(table.insert(), rows)
+        return
+    columns = list(rows[0])
+    statement = SQL("COPY {} ({}) FROM STDIN").format(Identifier(table.name), SQL(", ").join(map(Identifier, columns)))
+    with connection.connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row([row[column] for column in columns])
 
 
 class PageRows:
@@ -101,9 +118,7 @@ class PageRows:
         stale = [key for key in self._touched if key in self._stored]
         for chunk in chunked(stale):
             connection.execute(delete(self.table).where(self._key_in(chunk)))
-        current = [row for key in self._touched if (row := self._groups[key[self._group_index]].get(key)) is not None]
-        if current:
-            connection.execute(self.table.insert(), current)
+        insert_rows(connection, self.table, [row for key in self._touched if (row := self._groups[key[self._group_index]].get(key)) is not None])
         self._reset()
 
     def _key_in(self, keys: Sequence[Key]) -> Any:

@@ -9,7 +9,7 @@ from sqlalchemy import BigInteger, Column, Connection, DateTime, Index, Integer,
 
 from ..domain.codes import AnswerStatus, CycleReason, Outcome, Verdict
 from ..storage import Base
-from .page_rows import chunked
+from .page_rows import chunked, insert_rows
 from .runner import Projection
 
 timeline = Table(
@@ -118,6 +118,5 @@ class TimelineProjection(Projection):
         )
 
     def finish_page(self, connection: Connection) -> None:
-        if self._rows:
-            connection.execute(timeline.insert(), self._rows)
+        insert_rows(connection, timeline, self._rows)
         self._rows = []
