@@ -33,7 +33,7 @@ bench: install postgres
 ## make bench-quick: the same measurements at 2,000 engagements with fewer repeats (bench/README.md gives its run time)
 bench-quick: install postgres
 	$(BIN)/python -m bench --engagements 2000 --repeats 3 --commands 300 --requests 30 --warmup 3 \
-		--asof-samples 15 --rebuild-budget 4 --load-requests 400 --load-seconds 6 --out bench/results/quick.md $(BENCH_ARGS)
+		--asof-samples 15 --rebuild-budget 1 --load-requests 400 --load-seconds 6 --out bench/results/quick.md $(BENCH_ARGS)
 
 postgres:
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start

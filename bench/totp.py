@@ -2,10 +2,10 @@
 one through the real use case and logs in with fresh codes.
 
 The service accepts each time step once (replay protection), within ±1 step of
-now; the last step used is kept in a small file so that the bench process, the
-latency process and the gunicorn login never reuse one (they log in one after
-another, never at the same time). When no unused step is valid yet, this waits
-for the next one (at most one 30-second step).
+now; the last step used is kept in a small file so that the bench process and the
+latency process (form login, then API token) never reuse one. When no unused step
+is valid yet, this waits for the next one (at most one 30-second step); the
+gunicorn load therefore logs in as a second reviewer with a secret and file of its own.
 """
 
 from __future__ import annotations

@@ -118,14 +118,14 @@ def _copy_log(source: Container, target: Container, progress: Callable[[int], No
     selected = ", ".join(STORED_COLUMNS)
     with closing(sqlite3.connect(sqlite_path(source.settings))) as reader:
         with events.datastore.get_connection() as connection, connection.transaction(), connection.cursor() as cursor:
-            copied = _copy_rows(  # rowid: SQLite's notification id
+            copied = copy_rows(  # rowid: SQLite's notification id
                 reader.execute(f"SELECT {selected}, rowid FROM {source.reviews.recorder.events_table_name} ORDER BY rowid"),
                 cursor,
                 events_table,
                 (*STORED_COLUMNS, "notification_id"),
                 progress,
             )
-            copied_snapshots = _copy_rows(
+            copied_snapshots = copy_rows(
                 reader.execute(f"SELECT {selected} FROM {source.reviews.snapshots.recorder.events_table_name}"),
                 cursor,
                 Identifier(schema, snapshots.events_table_name),
@@ -141,8 +141,8 @@ def _copy_log(source: Container, target: Container, progress: Callable[[int], No
     return copied, copied_snapshots
 
 
-def _copy_rows(
-    rows: sqlite3.Cursor, cursor: Any, table: Identifier, columns: tuple[str, ...], progress: Callable[[int], None] | None
+def copy_rows(
+    rows: sqlite3.Cursor, cursor: Any, table: Identifier, columns: tuple[str, ...], progress: Callable[[int], None] | None = None
 ) -> int:
     """COPY the rows into the table's columns, a page of SQLite rows at a time."""
     copied = 0

@@ -203,8 +203,10 @@ class ProjectionRunner:
             positions = self._lock(connection, names)
             if any(positions.get(name, 0) != position for name, position in seen.items()):
                 return -1
+            first = notifications[0].id
             for projection in projections:
-                pending = [(n, event) for n, event in page if n.id > positions[projection.name]]
+                position = positions[projection.name]
+                pending = page if position < first else [(n, event) for n, event in page if n.id > position]
                 if pending:
                     projection.apply_page(connection, pending)
             connection.execute(ADVANCE, {"names": names, "last": notifications[-1].id})
