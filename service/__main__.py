@@ -17,7 +17,7 @@ from sqlalchemy.exc import OperationalError
 
 from .bootstrap import Container, bootstrap
 from .catalogue import CatalogueError, edition_to_dict
-from .config import ConfigError
+from .config import ConfigError, checked_schema
 from .domain.codes import OrgKind, Role
 from .domain.errors import DomainError
 
@@ -163,7 +163,8 @@ def cmd_migrate(container: Container, args: argparse.Namespace) -> int:
     if not args.to.startswith(("postgresql://", "postgres://")):
         raise CliError("--to must be a postgresql:// URL")
     container.init()
-    target_settings = replace(container.settings, database_url=args.to, database_schema=args.schema or None)
+    schema = checked_schema(args.schema or None, "--schema")
+    target_settings = replace(container.settings, database_url=args.to, database_schema=schema)
     target = bootstrap(target_settings)
     try:
         total = container.reviews.recorder.max_notification_id() or 0
@@ -230,7 +231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     try:
         return COMMANDS[args.command](container, args) or 0
-    except (DomainError, CatalogueError, CliError) as error:
+    except (DomainError, CatalogueError, CliError, ConfigError) as error:
         print(f"error: {one_line(str(error))}", file=sys.stderr)
         return BAD_INPUT
     except BrokenPipeError:  # e.g. `catalogue export | head`

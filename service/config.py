@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,8 +12,22 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 DEFAULT_DATABASE_URL = "sqlite:///var/app.db"
 
 
+# used unquoted in search_path, quoted elsewhere: only names that read the same both ways
+SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+
+
 class ConfigError(Exception):
     """A setting is present but unusable."""
+
+
+def checked_schema(schema: str | None, name: str) -> str | None:
+    """A PostgreSQL schema name that needs no quotes, or None."""
+    if schema is not None and not SCHEMA_NAME.fullmatch(schema):
+        raise ConfigError(
+            f"{name} must be a PostgreSQL name without quotes: lower-case ASCII letters, digits and "
+            f"underscores, not starting with a digit, at most 63 characters (not {schema!r})"
+        )
+    return schema
 
 
 @dataclass(frozen=True)
@@ -46,9 +61,7 @@ class Settings:
             timezone = ZoneInfo(timezone_name)
         except (ZoneInfoNotFoundError, ValueError):
             raise ConfigError(f"APP_TIMEZONE {timezone_name!r} is not a known time zone") from None
-        schema = env.get("DATABASE_SCHEMA") or None
-        if schema is not None and not schema.replace("_", "").isalnum():
-            raise ConfigError("DATABASE_SCHEMA may hold letters, digits and underscores only")
+        schema = checked_schema(env.get("DATABASE_SCHEMA") or None, "DATABASE_SCHEMA")
         return cls(
             database_url=database_url,
             secret_key=env.get("SECRET_KEY") or load_or_create_secret(Path("var/secret_key")),
