@@ -54,6 +54,7 @@ def migrate(
     target, and verify counts and the audit chain there."""
     events, snapshots, rows = copy_store(source, target, progress)
     target.projections.catch_up()
+    analyze(target)
     chain = verify_chain(target.engine, target.reviews.recorder)
     return MigrationReport(
         events=events,
@@ -93,6 +94,19 @@ def copy_store(
     if copied != total or _count_events(target) != total:
         raise Conflict(f"copied {copied} events but the source holds {total}")
     return copied, snapshots, rows
+
+
+def analyze(container: Container) -> None:
+    """Planner statistics for every table of a PostgreSQL store just filled in bulk, as
+    PostgreSQL advises after a bulk load: until autovacuum gets to them (if it runs at all),
+    the planner would guess the sizes of tables of millions of rows."""
+    events, snapshots = container.reviews.recorder, container.reviews.snapshots.recorder
+    schema = events.datastore.schema
+    tables = [Identifier(schema, events.events_table_name), Identifier(schema, snapshots.events_table_name)]
+    tables += [Identifier(schema, table.name) for table in Base.metadata.sorted_tables]
+    with events.datastore.get_connection() as connection, connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(SQL("ANALYZE {}").format(table))
 
 
 def _continue_numbering(connection: Connection, table: Table) -> None:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import uuid
 
+import psycopg
 import pytest
 
 from service.bootstrap import bootstrap
@@ -42,6 +43,9 @@ def test_migrate_sqlite_to_postgresql_keeps_everything(container, store):
         assert report["events"] == container.reviews.recorder.max_notification_id()
         assert report["rows"]["users"] == 6
         assert report["snapshots"] == 1
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:  # planner statistics of the bulk-filled tables
+            analyzed = dict(connection.execute("SELECT relname, last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE schemaname = %s", (schema,)).fetchall())
+        assert analyzed["reviews_events"] and analyzed["rm_timeline"] and analyzed["users"] and all(analyzed.values())
         again = subprocess.run([sys.executable, "-m", "service", "migrate", "--to", POSTGRES_URL, "--schema", schema], capture_output=True, text=True, env=env)
         assert again.returncode == 2 and "already holds events" in again.stderr
         quoted = subprocess.run([sys.executable, "-m", "service", "migrate", "--to", POSTGRES_URL, "--schema", "Tenant_A"], capture_output=True, text=True, env=env)
