@@ -8,7 +8,7 @@ import time
 import uuid
 from datetime import datetime, timezone
 from io import BytesIO
-from typing import Any
+from typing import Any, Callable
 
 import openpyxl
 from eventsourcing.application import Application, Repository
@@ -116,45 +116,40 @@ def measure_commands(container: Container, dataset: Dataset, bare_env: dict[str,
                 base.append(substrate(picks))
             return mine, base
 
+        def measured(working: int, measure: str, substrate_is: str, target: str, met: Callable[[float, float], str]) -> tuple[float, str]:
+            """A row for ``compare(working)``: the medians; returns the substrate's and the runs as text."""
+            ours_rates, bare_rates = compare(working)
+            mine, base = statistics.median(ours_rates), statistics.median(bare_rates)
+            result.rows.append(Row(measure, rate(mine), rate(base), substrate_is, ratio(mine, base), target, met(mine, base)))
+            runs = f"ours {', '.join(f'{r:,.0f}' for r in ours_rates)}/s; substrate {', '.join(f'{r:,.0f}' for r in bare_rates)}/s"
+            return base, runs
+
         described = (
             "bare eventsourcing Application: repository.get + one @event + save, trivial Aggregate, same store kind, "
             f"AGGREGATE_CACHE_MAXSIZE={cache_size} and working set"
         )
-        ours_rates, bare_rates = compare(cached)
-        mine, base = statistics.median(ours_rates), statistics.median(bare_rates)
-        result.rows.append(
-            Row(
-                "commands/s: reviews.save_answer (get + validate + event + save; snapshots every 100), working set of "
-                "as many engagements as the aggregate cache holds",
-                rate(mine),
-                rate(base),
-                described,
-                ratio(mine, base),
-                COMMAND_TARGET,
-                verdict(mine >= 0.5 * base and mine >= 1000),
-            )
+        base, runs = measured(
+            cached,
+            "commands/s: reviews.save_answer (get + validate + event + save; snapshots every 100), working set of "
+            "as many engagements as the aggregate cache holds",
+            described,
+            COMMAND_TARGET,
+            lambda mine, bare: verdict(mine >= 0.5 * bare and mine >= 1000),
         )
         notes = [
             f"commands: {args.repeats} repeats × {args.commands} commands on random ones of {cached} draft engagements (random item, "
-            f"changed text) and of {cached} bare aggregates, interleaved, after one command on each; ours "
-            f"{', '.join(f'{r:,.0f}' for r in ours_rates)}/s; substrate {', '.join(f'{r:,.0f}' for r in bare_rates)}/s"
+            f"changed text) and of {cached} bare aggregates, interleaved, after one command on each; {runs}"
         ]
         if wide > cached:
-            ours_wide, bare_wide = compare(wide)
-            mine_wide, base_wide = statistics.median(ours_wide), statistics.median(bare_wide)
-            result.rows.append(
-                Row(
-                    "commands/s: reviews.save_answer, working set of twice as many engagements as the aggregate cache "
-                    "holds (about half the gets load the aggregate from the store)",
-                    rate(mine_wide),
-                    rate(base_wide),
-                    described + " (30 trivial events each)",
-                    ratio(mine_wide, base_wide),
-                    "info (the target's substrate figure is the cached one)",
-                    "info",
-                )
+            _, runs = measured(
+                wide,
+                "commands/s: reviews.save_answer, working set of twice as many engagements as the aggregate cache "
+                "holds (about half the gets load the aggregate from the store)",
+                described + " (30 trivial events each)",
+                "info (the target's substrate figure is the cached one)",
+                lambda mine, bare: "info",
             )
-            notes.append(f"on {wide}: ours {', '.join(f'{r:,.0f}' for r in ours_wide)}/s; substrate {', '.join(f'{r:,.0f}' for r in bare_wide)}/s")
+            notes.append(f"on {wide}: {runs}")
         result.notes.append("; ".join(notes))
 
         # What a write in the web process pays: read-your-writes catch-up after each save.
