@@ -19,7 +19,6 @@ from .accounts import Accounts
 from .domain.actors import Actor
 from .domain.codes import OrgKind, Role
 from .blobs import BlobStore, StoredBlob
-from .xlsx import export_engagement, import_answers
 from .domain.advisory import Advisory
 from .domain.answer_library import AnswerLibrary, library_id
 from .domain.engagement import Engagement, answer_fields
@@ -544,6 +543,8 @@ class ReviewApplication(Application):
 
     def export_xlsx(self, actor: Actor, engagement_id: Any) -> tuple[bytes, Engagement]:
         """The engagement as the FISC フォーマット; the bank side also gets the Q&A and verdict sheets."""
+        from .xlsx import export_engagement  # openpyxl is loaded on the first Excel use, not in every process
+
         engagement = self._visible(actor, engagement_id)
         data = export_engagement(
             engagement, self.editions.get(engagement.edition), include_review=actor.role in BANK_ROLES
@@ -557,6 +558,8 @@ class ReviewApplication(Application):
 
     def import_xlsx(self, actor: Actor, engagement_id: Any, data: bytes, *, expected_version: Any = None) -> Engagement:
         """Apply a filled フォーマット: every answer that differs, in one save, or nothing."""
+        from .xlsx import import_answers  # openpyxl is loaded on the first Excel use, not in every process
+
         if actor.role not in (Role.CONNECTOR, Role.REVIEWER):
             raise RoleNotAllowed("only the connector or the reviewer imports answers")
         engagement = self._for_update(actor, engagement_id, expected_version)

@@ -88,6 +88,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.xml import DEFUSEDXML
 
 from .domain.checklist import Edition, Party
+from .xlsx_errors import XlsxImportError, XlsxTooLarge
 from .domain.codes import AnswerStatus, Outcome, Verdict
 from .domain.engagement import MAX_TEXT, Engagement
 
@@ -180,22 +181,6 @@ class AnswerChange:
     issues: str
     plan: str
     remarks: str
-
-
-class XlsxImportError(Exception):
-    """The file is refused; ``errors`` lists every problem as ``{"sheet", "cell", "message"}``."""
-
-    def __init__(self, errors: Iterable[dict[str, str]]) -> None:
-        self.errors = [dict(error) for error in errors]
-        super().__init__("; ".join(f"{e['sheet']}!{e['cell']}: {e['message']}" for e in self.errors))
-
-    @classmethod
-    def single(cls, message: str) -> "XlsxImportError":
-        return cls([{"sheet": "", "cell": "", "message": message}])
-
-
-class XlsxTooLarge(XlsxImportError):
-    """The file exceeds ``MAX_BYTES`` (the API answers 413)."""
 
 
 # ---------------------------------------------------------------------------------- text rule

@@ -19,7 +19,7 @@ from ..domain.engagement import BEFORE_DECISION, OPEN_STATES, SIDE_PARTIES, Enga
 from ..domain.errors import DomainError, Invalid
 from ..messages import error_message
 from .access import container, roles_required
-from ..xlsx import XlsxImportError, XlsxTooLarge
+from ..xlsx_errors import XlsxImportError, XlsxTooLarge
 from .files import XLSX_TYPE, file_response, xlsx_filename
 from .forms import OpenEngagementForm, answer_from, choices
 from .rendered import CSRF_SLOT, KeptBody, RenderedBodies, with_csrf

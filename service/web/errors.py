@@ -14,7 +14,7 @@ from ..api.errors import MalformedRequest, RequestValidationFailed
 from ..catalogue import CatalogueError
 from ..domain.errors import DomainError
 from ..messages import error_message
-from ..xlsx import XlsxImportError, XlsxTooLarge
+from ..xlsx_errors import XlsxImportError, XlsxTooLarge
 
 log = logging.getLogger(__name__)
 

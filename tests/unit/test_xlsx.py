@@ -728,3 +728,16 @@ def test_a_workbook_with_shared_strings_and_a_wrong_dimension_is_read():
     assert import_answers(data, eng, EDITION, side="bank") == [
         AnswerChange(BANK_ITEMS[1], "implemented", "銀行の行", "", "", "")
     ]
+
+
+def test_openpyxl_is_loaded_on_the_first_excel_use_only():
+    """6 MB a process: the projector, the clock and a web worker that never exports do without it."""
+    import subprocess
+    import sys
+
+    check = (
+        "import sys; import service.web, service.projector, jobs.clock; from service.bootstrap import bootstrap; "
+        "assert 'openpyxl' not in sys.modules, 'openpyxl imported at start'"
+    )
+    result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
