@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Table, select, text
 from .bootstrap import Container
 from .domain.errors import Conflict, Invalid
 from .projections.audit_chain import audit_chain, verify_chain
-from .storage import Base, sqlite_path
+from .storage import Base, copy_statement, sqlite_path
 
 PAGE = 5000  # rows read from SQLite at a time while copying the log
 STORED_COLUMNS = ("originator_id", "originator_version", "topic", "state")  # of events and snapshots, in both stores
@@ -100,13 +100,18 @@ def analyze(container: Container) -> None:
     """Planner statistics for every table of a PostgreSQL store just filled in bulk, as
     PostgreSQL advises after a bulk load: until autovacuum gets to them (if it runs at all),
     the planner would guess the sizes of tables of millions of rows."""
-    events, snapshots = container.reviews.recorder, container.reviews.snapshots.recorder
-    schema = events.datastore.schema
-    tables = [Identifier(schema, events.events_table_name), Identifier(schema, snapshots.events_table_name)]
-    tables += [Identifier(schema, table.name) for table in Base.metadata.sorted_tables]
-    with events.datastore.get_connection() as connection, connection.cursor() as cursor:
+    recorder = container.reviews.recorder
+    tables = [*_log_tables(container), *(Identifier(recorder.datastore.schema, table.name) for table in Base.metadata.sorted_tables)]
+    with recorder.datastore.get_connection() as connection, connection.cursor() as cursor:
         for table in tables:
             cursor.execute(SQL("ANALYZE {}").format(table))
+
+
+def _log_tables(container: Container) -> tuple[Identifier, Identifier]:
+    """The events and snapshots tables of a PostgreSQL store, schema-qualified."""
+    events, snapshots = container.reviews.recorder, container.reviews.snapshots.recorder
+    schema = events.datastore.schema
+    return Identifier(schema, events.events_table_name), Identifier(schema, snapshots.events_table_name)
 
 
 def _continue_numbering(connection: Connection, table: Table) -> None:
@@ -126,12 +131,11 @@ def _copy_log(source: Container, target: Container, progress: Callable[[int], No
     PostgreSQL transaction through COPY: an interrupted copy leaves the target empty.
     Snapshots are derived from the log, but without them every engagement of more than
     100 events would be replayed in full on its first read after the move."""
-    events, snapshots = target.reviews.recorder, target.reviews.snapshots.recorder
-    schema = events.datastore.schema
-    events_table = Identifier(schema, events.events_table_name)
+    events_table, snapshots_table = _log_tables(target)
     selected = ", ".join(STORED_COLUMNS)
     with closing(sqlite3.connect(sqlite_path(source.settings))) as reader:
-        with events.datastore.get_connection() as connection, connection.transaction(), connection.cursor() as cursor:
+        datastore = target.reviews.recorder.datastore
+        with datastore.get_connection() as connection, connection.transaction(), connection.cursor() as cursor:
             copied = copy_rows(  # rowid: SQLite's notification id
                 reader.execute(f"SELECT {selected}, rowid FROM {source.reviews.recorder.events_table_name} ORDER BY rowid"),
                 cursor,
@@ -142,7 +146,7 @@ def _copy_log(source: Container, target: Container, progress: Callable[[int], No
             copied_snapshots = copy_rows(
                 reader.execute(f"SELECT {selected} FROM {source.reviews.snapshots.recorder.events_table_name}"),
                 cursor,
-                Identifier(schema, snapshots.events_table_name),
+                snapshots_table,
                 STORED_COLUMNS,
                 None,
             )
@@ -160,7 +164,7 @@ def copy_rows(
 ) -> int:
     """COPY the rows into the table's columns, a page of SQLite rows at a time."""
     copied = 0
-    with cursor.copy(SQL("COPY {} ({}) FROM STDIN").format(table, SQL(", ").join(map(Identifier, columns)))) as copy:
+    with cursor.copy(copy_statement(table, columns)) as copy:
         while page := rows.fetchmany(PAGE):
             for row in page:
                 copy.write_row(row)

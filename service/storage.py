@@ -5,11 +5,12 @@ through SQLAlchemy. ``DATABASE_URL`` picks the store."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
+from psycopg.sql import SQL, Composed, Identifier
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
@@ -82,6 +83,11 @@ def ping_when_idle(engine: Engine) -> None:
             engine.dialect.do_ping(dbapi_connection)
         except engine.dialect.loaded_dbapi.Error as error:
             raise DisconnectionError("the pooled connection is gone") from error  # the pool connects anew
+
+
+def copy_statement(table: Identifier, columns: Iterable[str]) -> Composed:
+    """PostgreSQL's ``COPY table (columns) FROM STDIN``, for psycopg's ``cursor.copy``."""
+    return SQL("COPY {} ({}) FROM STDIN").format(table, SQL(", ").join(map(Identifier, columns)))
 
 
 def reading(engine: Engine) -> Engine:

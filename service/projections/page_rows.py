@@ -16,8 +16,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any
 
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import Identifier
 from sqlalchemy import Connection, Table, and_, delete, select, tuple_
+
+from ..storage import copy_statement
 
 CHUNK = 500  # values per IN list
 
@@ -41,8 +43,7 @@ def insert_rows(connection: Connection, table: Table, rows: Sequence[Row]) -> No
         connection.execute(table.insert(), rows)
         return
     columns = list(rows[0])
-    statement = SQL("COPY {} ({}) FROM STDIN").format(Identifier(table.name), SQL(", ").join(map(Identifier, columns)))
-    with connection.connection.cursor() as cursor, cursor.copy(statement) as copy:
+    with connection.connection.cursor() as cursor, cursor.copy(copy_statement(Identifier(table.name), columns)) as copy:
         for row in rows:
             copy.write_row([row[column] for column in columns])
 

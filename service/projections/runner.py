@@ -137,10 +137,14 @@ class Projection:
             connection.execute(table.delete())
 
 
+def dialect_insert(connection: Connection) -> Any:
+    """The store's INSERT construct, the one with ``on_conflict_*``."""
+    return pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+
+
 def upsert(connection: Connection, table: Table, values: dict[str, Any], keys: Sequence[str]) -> None:
     """Insert or replace one row by its key columns, on either store."""
-    insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    statement = insert(table).values(**values)
+    statement = dialect_insert(connection)(table).values(**values)
     statement = statement.on_conflict_do_update(
         index_elements=list(keys), set_={k: v for k, v in values.items() if k not in keys}
     )
@@ -219,9 +223,8 @@ class ProjectionRunner:
         positions = dict(connection.execute(LOCK, {"names": names}).all())
         missing = [name for name in names if name not in positions]
         if missing:
-            insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
             connection.execute(
-                insert(tracking).on_conflict_do_nothing(),
+                dialect_insert(connection)(tracking).on_conflict_do_nothing(),
                 [{"name": name, "position": 0, "rebuilding": False} for name in missing],
             )
             positions = dict(connection.execute(LOCK, {"names": names}).all())
