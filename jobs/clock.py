@@ -73,8 +73,9 @@ def single_clock(container: Container) -> Iterator[None]:
             yield
         return
     url = container.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    schema = settings.database_schema or "public"  # one clock per schema: deployments sharing a database each keep theirs
     with psycopg.connect(url, autocommit=True) as connection:
-        while not connection.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()[0]:
+        while not connection.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))", (LOCK_KEY, schema)).fetchone()[0]:
             log.info("another clock holds the advisory lock; standing by")
             time.sleep(STANDBY_POLL_SECONDS)
         yield

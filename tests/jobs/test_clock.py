@@ -8,9 +8,32 @@ import subprocess
 import sys
 import time
 
+import psycopg
+import pytest
 from sqlalchemy import select, text
 
 from service.health import scheduler_heartbeat
+from tests.conftest import POSTGRES_URL
+
+
+def start_clock(env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "jobs"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def stop(*clocks: subprocess.Popen | None) -> list[str]:
+    """SIGTERM each clock and return what each printed; one that does not stop is killed,
+    so that no clock outlives its test and holds the lock against the next."""
+    running = [clock for clock in clocks if clock is not None]
+    for clock in running:
+        clock.terminate()
+    outputs = []
+    for clock in running:
+        try:
+            outputs.append(clock.communicate(timeout=30)[0])
+        except subprocess.TimeoutExpired:
+            clock.kill()
+            outputs.append(clock.communicate()[0] + "\n[killed: did not stop on SIGTERM]")
+    return outputs
 
 
 def wait_for(predicate, seconds: float = 30.0) -> bool:
@@ -24,7 +47,7 @@ def wait_for(predicate, seconds: float = 30.0) -> bool:
 
 def test_one_clock_runs_the_jobs_and_a_second_stands_by(container, store):
     env = {**os.environ, **store.env}
-    first = subprocess.Popen([sys.executable, "-m", "jobs"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    first = start_clock(env)
     second = None
     try:
         def jobs_stored() -> set[str]:
@@ -38,14 +61,11 @@ def test_one_clock_runs_the_jobs_and_a_second_stands_by(container, store):
         assert wait_for(lambda: jobs_stored() >= {"annual_monitoring", "advisory_fanout", "reminders", "outbox", "heartbeat"})
         with container.engine.connect() as connection:
             assert connection.scalar(select(scheduler_heartbeat.c.at)) is not None
-        second = subprocess.Popen([sys.executable, "-m", "jobs"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        second = start_clock(env)
         time.sleep(3)
         assert second.poll() is None  # waiting, not crashed
     finally:
-        for process in (first, second):
-            if process is not None:
-                process.terminate()
-        outputs = [process.communicate(timeout=30)[0] for process in (first, second) if process is not None]
+        outputs = stop(first, second)
     assert "clock started" in outputs[0]
     assert "standing by" in outputs[1] and "clock started" not in outputs[1]
 
@@ -62,21 +82,41 @@ def test_a_job_late_by_an_hour_runs_once_even_with_two_clocks_started_together(c
                 connection.rollback()
                 return None
 
-    first = subprocess.Popen([sys.executable, "-m", "jobs"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    first = start_clock(env)
     try:
         assert wait_for(lambda: next_run() is not None)
     finally:
-        first.terminate()
-        first.communicate(timeout=30)
+        stop(first)
     with container.engine.begin() as connection:  # the clock was down when the job was due, an hour ago
         connection.execute(text("UPDATE apscheduler_jobs SET next_run_time = :at WHERE id = 'annual_monitoring'"), {"at": time.time() - 3600})
 
-    clocks = [subprocess.Popen([sys.executable, "-m", "jobs"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(2)]
+    clocks = [start_clock(env) for _ in range(2)]
     try:
         assert wait_for(lambda: (next_run() or 0) > time.time(), seconds=40)
         time.sleep(2)
     finally:
-        for clock in clocks:
-            clock.terminate()
-        outputs = [clock.communicate(timeout=30)[0] for clock in clocks]
+        outputs = stop(*clocks)
     assert sum(output.count("job annual_monitoring for") for output in outputs) == 1, outputs
+
+
+@pytest.mark.parametrize("store", ["postgres"], indirect=True)
+def test_deployments_in_two_schemas_of_one_database_each_run_their_clock(container, store):
+    """The one-clock lock is taken per schema: a second deployment sharing the database
+    (its own ``DATABASE_SCHEMA``) runs its jobs instead of standing by for ever."""
+    other = f"{store.settings.database_schema}_b"
+
+    def beating(schema: str) -> bool:
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
+            try:
+                return connection.execute(f'SELECT at FROM "{schema}".scheduler_heartbeat').fetchone() is not None
+            except psycopg.Error:
+                return False
+
+    clocks = [start_clock({**os.environ, **store.env}), start_clock({**os.environ, **store.env, "DATABASE_SCHEMA": other})]
+    try:
+        assert wait_for(lambda: beating(store.settings.database_schema) and beating(other))
+    finally:
+        outputs = stop(*clocks)
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
+            connection.execute(f'DROP SCHEMA IF EXISTS "{other}" CASCADE')
+    assert all("clock started" in output and "standing by" not in output for output in outputs), outputs
