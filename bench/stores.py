@@ -60,11 +60,13 @@ class BenchStore:
 
     def bare_env(self) -> dict[str, str]:
         """eventsourcing environment for the bare substrate application on the same store kind
-        (SQLite: a sibling file in the same directory; PostgreSQL: the same schema, its own table)."""
+        (SQLite: a sibling file in the same directory; PostgreSQL: the same schema, its own table),
+        with the library's own recorders, not the service's one-trip PostgreSQL recorder."""
         from service.storage import eventsourcing_env
 
         env = dict(eventsourcing_env(self.settings))
         env["CREATE_TABLE"] = "yes"
+        env.pop("APPLICATION_RECORDER_TOPIC", None)  # the library's own recorder, as shipped
         if self.kind == "sqlite":
             env["SQLITE_DBNAME"] = str(self.workdir / "bare.db")
         return env

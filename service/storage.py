@@ -21,6 +21,7 @@ from .config import Settings
 SQLITE_LOCK_TIMEOUT_SECONDS = 30
 PING_AFTER_IDLE_SECONDS = 10.0
 SCHEMA_LOCK_KEY = 0x53434845  # "SCHE"
+ONE_TRIP_RECORDER_TOPIC = "service.event_recorder:OneTripApplicationRecorder"
 
 
 class Base(DeclarativeBase):
@@ -132,6 +133,7 @@ def eventsourcing_env(settings: Settings) -> dict[str, str]:
     url = make_url(settings.database_url)
     env.update(
         PERSISTENCE_MODULE="eventsourcing.postgres",
+        APPLICATION_RECORDER_TOPIC=ONE_TRIP_RECORDER_TOPIC,
         POSTGRES_DBNAME=url.database or "",
         POSTGRES_HOST=url.host or "127.0.0.1",
         POSTGRES_PORT=str(url.port or 5432),
