@@ -43,7 +43,7 @@ class OneTripApplicationRecorder(PostgresApplicationRecorder):
                     insert.execute(self.insert_events_statement, (rows,), prepare=True)
                     statements.execute(b"COMMIT")
             except psycopg.Error:
-                if conn.info.transaction_status != TransactionStatus.IDLE:
+                if conn.info.transaction_status in (TransactionStatus.INERROR, TransactionStatus.INTRANS):
                     conn.execute(b"ROLLBACK")  # the failed statement aborted the transaction; nothing was recorded
                 raise
             return self._fetch_ids_after_insert_events(insert, stored_events, **kwargs)
