@@ -69,7 +69,7 @@ LEGEND = [
     "PostgreSQL, when it follows SQLite in the same run, gets the same dataset by copying the SQLite store as loaded "
     "(maintenance.copy_store, the copy step of `migrate --to`) instead of replaying the domain verbs again, and the "
     "read models as SQLite built them; its own projection code is timed by the rebuild row, measured last.",
-    "Full size (--engagements 20000, ~2.1M events) took 21 min for both stores with --rebuild-budget 30 on a "
+    "Full size (--engagements 20000, ~2.1M events) took 17–21 min for both stores with --rebuild-budget 30 on a "
     "2-vCPU AMD EPYC (bench/README.md); loading, the first catch-up of the read models and the budgeted "
     "rebuilds take most of it.",
 ]
@@ -81,7 +81,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description="Measure the review service against its substrate (eventsourcing, SQLAlchemy, Flask) on SQLite "
         "and PostgreSQL; print one table per store and write them as Markdown. "
         "The default (300 engagements, ~32k events) takes about 1.5 minutes for both stores on 2 cores; "
-        "the issue's full size, --engagements 20000 (~2.1M events), about 21 minutes with --rebuild-budget 30.",
+        "the issue's full size, --engagements 20000 (~2.1M events), 17–21 minutes with --rebuild-budget 30.",
     )
     parser.add_argument("--engagements", type=int, default=300, help="engagements to generate (default 300; the issue's full size is 20000)")
     parser.add_argument("--stores", default="sqlite,postgres", help="comma-separated: sqlite, postgres (default both, in that order)")
