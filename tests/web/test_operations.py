@@ -1,9 +1,11 @@
-"""/healthz, /metrics, request ids and JSON access logs."""
+"""/healthz, /metrics, request ids, JSON access logs and the gunicorn worker settings."""
 
 from __future__ import annotations
 
+import ctypes
 import json
 import logging
+import runpy
 
 from tests.jobs.test_jobs import run_job
 
@@ -36,3 +38,16 @@ def test_every_response_carries_a_request_id_and_one_json_access_line(client, ca
     assert len(generated) == 16 and generated.isalnum()  # a forged id is replaced, never echoed
     lines = [json.loads(record.getMessage()) for record in caplog.records if record.name == "access"]
     assert {"request_id": "abc12345-test", "path": "/login", "status": 200} .items() <= lines[0].items()
+
+
+def test_gunicorn_workers_cap_their_malloc_arenas(monkeypatch):
+    calls = []
+
+    class Libc:
+        def __init__(self, name):
+            self.mallopt = lambda parameter, value: calls.append((parameter, value)) or 1
+
+    monkeypatch.setattr(ctypes, "CDLL", Libc)
+    settings = runpy.run_path("gunicorn.conf.py")
+    settings["post_fork"](server=None, worker=None)
+    assert calls == [(settings["M_ARENA_MAX"], 2)]
