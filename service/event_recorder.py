@@ -10,6 +10,10 @@ commit in order; a duplicate (aggregate id, version) raises ``IntegrityError`` a
 records nothing.
 
 Selected with eventsourcing's own ``APPLICATION_RECORDER_TOPIC`` (``storage.eventsourcing_env``).
+It reuses the library's statements and helpers (``_lock_table``, ``_notify_channel``,
+``insert_events_statement``, ``_fetch_ids_after_insert_events``), which are not public API:
+pyproject pins eventsourcing, and ``tests/integration/test_event_recorder.py`` is what to run
+when raising the pin.
 """
 
 from __future__ import annotations
