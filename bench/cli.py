@@ -80,7 +80,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         prog="python -m bench",
         description="Measure the review service against its substrate (eventsourcing, SQLAlchemy, Flask) on SQLite "
         "and PostgreSQL; print one table per store and write them as Markdown. "
-        "The default (300 engagements, ~32k events) takes about 1.5 minutes for both stores on 2 cores; "
+        "The default (300 engagements, ~32k events) takes 1–1.5 minutes for both stores on 2 cores; "
         "the issue's full size, --engagements 20000 (~2.1M events), 17–21 minutes with --rebuild-budget 30.",
     )
     parser.add_argument("--engagements", type=int, default=300, help="engagements to generate (default 300; the issue's full size is 20000)")
