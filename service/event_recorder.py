@@ -10,8 +10,8 @@ commit in order; a duplicate (aggregate id, version) raises ``IntegrityError`` a
 records nothing.
 
 Selected with eventsourcing's own ``APPLICATION_RECORDER_TOPIC`` (``storage.eventsourcing_env``).
-It reuses the library's statements and helpers (``_lock_table``, ``_notify_channel``,
-``insert_events_statement``, ``_fetch_ids_after_insert_events``), which are not public API:
+It reuses the library's statements through its helpers ``_insert_stored_events`` (lock,
+NOTIFY, INSERT) and ``_fetch_ids_after_insert_events``, which are not public API:
 pyproject pins eventsourcing, and ``tests/integration/test_event_recorder.py`` is what to run
 when raising the pin.
 """
@@ -34,18 +34,12 @@ class OneTripApplicationRecorder(PostgresApplicationRecorder):
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         if not stored_events:
             return []
-        rows = [
-            self.construct_pg_stored_event(event.originator_id, event.originator_version, event.topic, event.state)
-            for event in stored_events
-        ]
-        with self.datastore.get_connection() as conn, conn.cursor() as statements, conn.cursor() as insert:
+        with self.datastore.get_connection() as conn, conn.cursor() as transaction, conn.cursor() as insert:
             try:
                 with conn.pipeline():
-                    statements.execute(b"BEGIN")
-                    self._lock_table(statements)
-                    self._notify_channel(statements)
-                    insert.execute(self.insert_events_statement, (rows,), prepare=True)
-                    statements.execute(b"COMMIT")
+                    transaction.execute(b"BEGIN")
+                    self._insert_stored_events(insert, stored_events, **kwargs)  # the library's lock, NOTIFY and INSERT
+                    transaction.execute(b"COMMIT")
             except psycopg.Error:
                 if conn.info.transaction_status in (TransactionStatus.INERROR, TransactionStatus.INTRANS):
                     conn.execute(b"ROLLBACK")  # the failed statement aborted the transaction; nothing was recorded
