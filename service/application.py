@@ -22,7 +22,17 @@ from .blobs import BlobStore, StoredBlob
 from .domain.advisory import Advisory
 from .domain.answer_library import AnswerLibrary, library_id
 from .domain.engagement import Engagement, answer_fields
-from .domain.errors import EngagementNotFound, Invalid, NotFound, OrgNotFound, RoleNotAllowed, StaleVersion
+from .domain.errors import (
+    AsOfInFuture,
+    EngagementNotFound,
+    EngagementNotYetOpened,
+    Invalid,
+    NotFound,
+    OrgNotFound,
+    RoleNotAllowed,
+    StaleVersion,
+)
+from .domain.text import label_for, parse_instant
 from .editions import Editions
 
 Clock = Callable[[], datetime]
@@ -97,16 +107,18 @@ class ReviewApplication(Application):
 
     # ------------------------------------------------------------------ reading
 
-    def engagement(self, actor: Actor, engagement_id: Any, *, as_of: datetime | None = None) -> Engagement:
-        """The engagement as the actor may see it, now or as it was at ``as_of``."""
-        if as_of is None:
+    def engagement(self, actor: Actor, engagement_id: Any, *, as_of: str | datetime | None = None) -> Engagement:
+        """The engagement as the actor may see it, now or as it was at ``as_of`` (an ISO 8601
+        instant; without an offset it is read in the deployment's time zone)."""
+        if as_of is None or as_of == "":
             return self._visible(actor, engagement_id)
+        instant = parse_instant(as_of, "as_of", self.timezone)
+        if instant > self.clock():
+            raise AsOfInFuture("未来の時点は表示できません。", field="as_of")
         current = self._visible(actor, engagement_id, copy=False)  # only read: who may see it, its version
-        if as_of.tzinfo is None:
-            raise Invalid("as_of needs a time zone offset", field="as_of")
-        version = self.version_at(current, as_of)
+        version = self.version_at(current, instant)
         if version is None:
-            raise EngagementNotFound("the engagement did not exist at that time")
+            raise EngagementNotYetOpened("この時点では案件はまだ作成されていません。")
         return self._get(current.id, version=version)
 
     def current_version(self, aggregate_id: uuid.UUID) -> int | None:
@@ -117,8 +129,8 @@ class ReviewApplication(Application):
         return None
 
     def version_at(self, engagement: Engagement, instant: datetime) -> int | None:
-        """The version after the last event at or before ``instant``: an index lookup
-        on the timeline when it has caught up with the engagement, else an event scan."""
+        """The version after the last event at or before ``instant`` (UTC, as the store keeps
+        times): an index lookup on the timeline when it has caught up, else an event scan."""
         if self.timeline_index is not None:
             at, latest = self.timeline_index.versions_at(engagement.id, instant)
             if latest == engagement.version:
@@ -140,9 +152,9 @@ class ReviewApplication(Application):
             key = engagement_id if isinstance(engagement_id, uuid.UUID) else uuid.UUID(str(engagement_id))
             engagement = self._get(key, copy=copy)
         except (ValueError, AggregateNotFoundError):
-            raise EngagementNotFound(f"engagement {engagement_id} does not exist") from None
+            raise EngagementNotFound("審査案件が見つかりません。") from None
         if not isinstance(engagement, Engagement) or not self._may_see(actor, engagement):
-            raise EngagementNotFound(f"engagement {engagement_id} does not exist")
+            raise EngagementNotFound("審査案件が見つかりません。")
         return engagement
 
     @staticmethod
@@ -193,7 +205,7 @@ class ReviewApplication(Application):
         custom_items: Iterable[dict[str, Any]] = (),
     ) -> Engagement:
         if actor.role is not Role.REVIEWER:
-            raise RoleNotAllowed("only a reviewer opens an engagement")
+            raise RoleNotAllowed("審査案件を作成できるのは金融機関の審査担当者です。")
         connector = self._org_of_kind(connector_org_id, OrgKind.CONNECTOR, "connector_org_id")
         bank = self.accounts.org(actor.org_id)
         engagement = Engagement.open(
@@ -209,13 +221,13 @@ class ReviewApplication(Application):
 
     def _org_of_kind(self, org_id: Any, kind: OrgKind, field: str):
         if not isinstance(org_id, str):
-            raise Invalid(f"{field} must be an organisation id", field=field)
+            raise Invalid(f"{label_for(field)}には組織のIDを指定してください。", field=field)
         try:
             org = self.accounts.org(org_id)
         except OrgNotFound:
             org = None
         if org is None or org.kind != kind.value:
-            raise Invalid(f"{field} is not a known {kind.value} organisation", field=field)
+            raise Invalid(f"{label_for(field)}に指定された組織は登録されていません。", field=field)
         return org
 
     def drop_item(self, actor: Actor, engagement_id: Any, number: int, reason: Any, *, expected_version: Any = None) -> Engagement:
@@ -290,13 +302,13 @@ class ReviewApplication(Application):
         """A certification of the engagement's connector, valid today and covering the item."""
         library = self._stored_library(engagement.connector["id"])
         if library is None:
-            raise Invalid("the connector has registered no certification", field="certification_id")
+            raise Invalid("API接続先は第三者認証を登録していません。", field="certification_id")
         certification = library.certification(certification_id)
         today = self.today().isoformat()
         if certification["withdrawn"] or not certification["valid_from"] <= today <= certification["valid_until"]:
-            raise Invalid("the certification is not valid today", field="certification_id")
+            raise Invalid("この第三者認証は本日時点で有効ではありません。", field="certification_id")
         if number not in certification["items"]:
-            raise Invalid(f"the certification does not cover item {number}", field="certification_id")
+            raise Invalid(f"この第三者認証は通番{number}を対象としていません。", field="certification_id")
         return {key: certification[key] for key in ("id", "kind", "issuer", "valid_until")}
 
     def decide(
@@ -356,6 +368,7 @@ class ReviewApplication(Application):
             respond_by=respond_by,
             severity=severity,
             known_items=set(self.editions.current().numbers),
+            today=self.today(),
         )
         return self._save(advisory)
 
@@ -407,7 +420,7 @@ class ReviewApplication(Application):
         engagement = self._visible(actor, engagement_id)
         record = engagement.has_evidence(sha256)
         if record is None:
-            raise EngagementNotFound("no such evidence on this engagement")
+            raise EngagementNotFound("この案件に該当する証跡はありません。")
         data = self.blobs.get(sha256)
         self._log_export("evidence", actor, engagement_id=str(engagement.id), sha256=sha256)
         return data, record
@@ -422,7 +435,7 @@ class ReviewApplication(Application):
 
     def _own_library(self, actor: Actor) -> AnswerLibrary:
         if actor.role is not Role.CONNECTOR:
-            raise RoleNotAllowed("only the connector's staff edit its answer library")
+            raise RoleNotAllowed("回答ライブラリを編集できるのはAPI接続先の担当者です。")
         return self._stored_library(actor.org_id) or AnswerLibrary.start(actor)
 
     def library(self, actor: Actor, connector_org_id: str | None = None) -> AnswerLibrary | None:
@@ -432,7 +445,7 @@ class ReviewApplication(Application):
         if library is None or not library.may_read(actor):
             if actor.role is Role.CONNECTOR:
                 return None
-            raise LibraryNotFound("no such answer library")
+            raise LibraryNotFound("回答ライブラリが見つかりません。")
         return library
 
     def shared_libraries(self, actor: Actor) -> list[AnswerLibrary]:
@@ -496,10 +509,10 @@ class ReviewApplication(Application):
             library.may_read(actor) or (actor.role in (Role.REVIEWER, Role.AUDITOR) and self._reviews_connector(actor, connector_org_id))
         )
         if not visible:
-            raise LibraryNotFound("no such certification")
+            raise LibraryNotFound("第三者認証が見つかりません。")
         certification = library.certification(certification_id)
         if not certification["file"]:
-            raise LibraryNotFound("the certification has no file")
+            raise LibraryNotFound("この第三者認証には添付ファイルがありません。")
         data = self.blobs.get(certification["file"]["sha256"])
         self._log_export("certification", actor, certification_id=certification_id)
         return data, certification["file"]
@@ -537,7 +550,7 @@ class ReviewApplication(Application):
     def notice_certification_expiry(self, actor: Actor, connector_org_id: str, certification_id: str, days_before: int) -> None:
         library = self._stored_library(connector_org_id)
         if library is None:
-            raise LibraryNotFound("no such answer library")
+            raise LibraryNotFound("回答ライブラリが見つかりません。")
         library.notice_expiry(actor, certification_id, days_before)
         self._save(library)
 
@@ -561,7 +574,7 @@ class ReviewApplication(Application):
         from .xlsx import import_answers  # openpyxl is loaded on the first Excel use, not in every process
 
         if actor.role not in (Role.CONNECTOR, Role.REVIEWER):
-            raise RoleNotAllowed("only the connector or the reviewer imports answers")
+            raise RoleNotAllowed("回答を取り込めるのはAPI接続先または審査担当者です。")
         engagement = self._for_update(actor, engagement_id, expected_version)
         side = "connector" if actor.role is Role.CONNECTOR else "bank"
         changes = import_answers(data, engagement, self.editions.get(engagement.edition), side=side)

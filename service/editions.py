@@ -75,19 +75,19 @@ class Editions:
         """The liaison desk publishes a revised edition; returns it with its diff
         against the edition it supersedes."""
         if actor.role is not Role.LIAISON:
-            raise RoleNotAllowed("only the FISC liaison desk publishes checklist editions")
+            raise RoleNotAllowed("チェックリストの版を登録できるのはFISC連絡窓口です。")
         try:
             edition = edition_from_dict(document, source="uploaded edition", item_count=None)
         except CatalogueError as error:
-            raise Invalid(str(error), field="document") from None
+            raise Invalid(f"チェックリストの版の内容に誤りがあります（{error}）。", field="document") from None
         if edition.id in self.ids():
-            raise EditionExists(f"edition {edition.id} is already loaded")
+            raise EditionExists(f"{edition.id}版は登録済みです。")
         current = self.current()
         if edition_order(edition.id) <= edition_order(current.id):
-            raise Invalid(f"edition {edition.id} must come after the current edition {current.id}", field="edition")
+            raise Invalid(f"{edition.id}版は現行の{current.id}版より新しい版でなければなりません。", field="edition")
         with self.sessions.begin() as session:
             if session.get(EditionRow, edition.id) is not None:
-                raise EditionExists(f"edition {edition.id} is already loaded")
+                raise EditionExists(f"{edition.id}版は登録済みです。")
             session.add(
                 EditionRow(
                     id=edition.id,
@@ -110,7 +110,7 @@ class Editions:
     def current(self) -> Edition:
         ids = self.ids()
         if not ids:
-            raise EditionNotFound("no checklist edition is loaded; run `python -m service init`")
+            raise EditionNotFound("チェックリストの版が登録されていません（`python -m service init` を実行してください）。")
         return self.get(ids[-1])
 
     def get(self, edition_id: str) -> Edition:
@@ -118,6 +118,6 @@ class Editions:
             with self.reads.connect() as connection:
                 document = connection.scalar(select(EditionRow.document).where(EditionRow.id == edition_id))
             if document is None:
-                raise EditionNotFound(f"edition {edition_id} is not loaded")
+                raise EditionNotFound(f"{edition_id}版は登録されていません。")
             self._parsed[edition_id] = edition_from_dict(json.loads(document), source=f"edition {edition_id}", item_count=None)
         return self._parsed[edition_id]

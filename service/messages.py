@@ -29,20 +29,37 @@ MESSAGES = {
     "condition_already_fulfilled": "この条件は充足確認済みです。",
     "stale_version": "他の利用者が先に更新しました。最新の内容を読み込んでからやり直してください。",
     "duplicate_email": "このメールアドレスは既に登録されています。",
+    "duplicate_org_name": "同じ名前の組織が既に登録されています。",
+    "last_admin": "自分自身や、組織で最後の有効な管理者は無効にできません。",
+    "user_not_found": "指定された利用者はありません。",
+    "mfa_enrolment_required": "この役割では二要素認証（ワンタイムコード）の登録が必要です。",
     "validation_error": "入力内容に誤りがあります。",
     "unauthenticated": "ログインが必要です。",
     "invalid_credentials": "メールアドレス、パスワードまたはワンタイムコードが正しくありません。",
     "account_locked": "ログインに続けて失敗したため、15分間ロックされています。",
     "totp_required": "ワンタイムコードを入力してください。",
     "invalid_token": "認証トークンが無効か期限切れです。",
+    "engagement_not_yet_opened": "この時点では案件はまだ作成されていません。",
+    "as_of_in_future": "未来の時点は表示できません。",
+    "control_characters": "入力に使用できない制御文字が含まれています。",
+    "date_not_ahead": "日付には今日より後の日付を入力してください。",
+    "file_not_found": "ファイルが見つかりません。",
+    "certification_not_found": "指定された第三者認証はありません。",
+    "library_not_found": "回答ライブラリが見つかりません。",
+    "conflict": "現在の状態ではこの操作はできません。",
+    "already_reminded": "この督促は送信済みです。",
+    "edition_conflict": "新しい版で追加される通番を独自項目が使用しています: {items}",
+    "edition_exists": "この版は登録済みです。",
 }
 
 
 def error_message(error: DomainError) -> str:
-    """The Japanese message for an error, followed by its technical detail."""
+    """The Japanese message for an error: for a refused value, the domain's own sentence
+    naming the field; otherwise the text for its code."""
+    if error.kind == "invalid" and error.detail:
+        return error.detail
     template = MESSAGES.get(error.code)
     if template is None:
         return error.detail or error.code
     items = error.context.get("items")
-    text = template.format(items="、".join(map(str, items)) if items else "")
-    return f"{text}（{error.detail}）" if error.detail and error.kind == "invalid" else text
+    return template.format(items="、".join(map(str, items)) if items else "")

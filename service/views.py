@@ -49,7 +49,7 @@ def page_size(limit: Any) -> int:
     if limit is None:
         return DEFAULT_PAGE
     if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_PAGE:
-        raise Invalid(f"limit must be between 1 and {MAX_PAGE}", field="limit")
+        raise Invalid(f"件数は1から{MAX_PAGE}までの整数で指定してください。", field="limit")
     return limit
 
 
@@ -162,7 +162,7 @@ class Views:
                 select(board).where(board.c.engagement_id == str(engagement_id), visibility(actor))
             ).first()
         if row is None:
-            raise EngagementNotFound(f"engagement {engagement_id} does not exist")
+            raise EngagementNotFound("審査案件が見つかりません。")
         return aware(row)
 
     def items(self, actor: Actor, engagement_id: str) -> list[dict[str, Any]]:

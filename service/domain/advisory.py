@@ -10,7 +10,7 @@ from eventsourcing.domain import Aggregate, event
 
 from .actors import Actor
 from .codes import Role
-from .engagement import clean_text, single_line
+from .text import clean_text, label_for, one_line, parse_date
 from .errors import Invalid, RoleNotAllowed
 
 SEVERITIES = {"info": "情報", "warning": "注意", "critical": "緊急"}
@@ -19,21 +19,30 @@ SEVERITIES = {"info": "情報", "warning": "注意", "critical": "緊急"}
 class Advisory(Aggregate):
     @classmethod
     def publish(
-        cls, actor: Actor, *, title: Any, body: Any, items: Any, respond_by: Any, severity: Any, known_items: set[int]
+        cls,
+        actor: Actor,
+        *,
+        title: Any,
+        body: Any,
+        items: Any,
+        respond_by: Any,
+        severity: Any,
+        known_items: set[int],
+        today: date,
     ) -> "Advisory":
+        """A new advisory, answered by a 回答期限 after ``today``."""
         if actor.role is not Role.LIAISON:
-            raise RoleNotAllowed("only the FISC liaison desk publishes advisories")
+            raise RoleNotAllowed("注意喚起を発信できるのはFISC連絡窓口です。")
         numbers = sorted(set(items or ()))
         for number in numbers:
             if not isinstance(number, int) or isinstance(number, bool) or number not in known_items:
-                raise Invalid(f"items has an unknown item {number!r}", field="items")
-        if not isinstance(respond_by, date) or isinstance(respond_by, datetime):
-            raise Invalid("respond_by must be a date (YYYY-MM-DD)", field="respond_by")
+                raise Invalid(f"{label_for('items')}に存在しない通番（{number!r}）があります。", field="items")
+        respond_by = parse_date(respond_by, "respond_by", after=today)
         if severity not in SEVERITIES:
-            raise Invalid(f"severity must be one of {', '.join(SEVERITIES)}", field="severity")
+            raise Invalid(f"重要度は {'、'.join(SEVERITIES)} のいずれかです。", field="severity")
         return cls(
             actor=actor.as_record(),
-            title=single_line(clean_text(title, "title", required=True, limit=200), "title"),
+            title=one_line(title, "title", required=True, limit=200),
             body=clean_text(body, "body", required=True),
             items=numbers,
             respond_by=respond_by.isoformat(),

@@ -7,14 +7,15 @@ engagement never enter the library, so no bank sees another bank's conversation.
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
 from .actors import Actor
 from .codes import Role
-from .engagement import checked_answer, clean_text, single_line
+from .engagement import checked_answer
+from .text import clean_text, one_line, parse_date
 from .errors import Invalid, NotFound, RoleNotAllowed
 
 LIBRARY_NAMESPACE = uuid.UUID("0b7d2f5e-7c1a-4c52-9b1e-0b8e9b6e9f11")
@@ -64,12 +65,12 @@ class AnswerLibrary(Aggregate):
     @staticmethod
     def _require_connector(actor: Actor) -> None:
         if actor.role is not Role.CONNECTOR:
-            raise RoleNotAllowed("only the connector's staff edit its answer library")
+            raise RoleNotAllowed("回答ライブラリを編集できるのはAPI接続先の担当者です。")
 
     def _require_own(self, actor: Actor) -> None:
         self._require_connector(actor)
         if actor.org_id != self.connector["id"]:
-            raise RoleNotAllowed("this library belongs to another connector")
+            raise RoleNotAllowed("他社の回答ライブラリは編集できません。")
 
     def may_read(self, actor: Actor) -> bool:
         if actor.role is Role.CONNECTOR:
@@ -85,14 +86,14 @@ class AnswerLibrary(Aggregate):
         for certification in self.certifications:
             if certification["id"] == certification_id:
                 return certification
-        raise CertificationNotFound(f"certification {certification_id} does not exist")
+        raise CertificationNotFound("指定された第三者認証はありません。", certification_id=certification_id)
 
     # ------------------------------------------------------------------ answers
 
     def save_entry(self, actor: Actor, number: int, *, status: Any, current_state: Any, issues: Any = "", plan: Any = "", remarks: Any = "", source: str | None = None) -> None:
         self._require_own(actor)
         if not isinstance(number, int) or isinstance(number, bool) or number < 1:
-            raise Invalid("number must be an item number", field="number")
+            raise Invalid("通番は1以上の整数で指定してください。", field="number")
         entry = checked_answer(status, current_state, issues, plan, remarks)
         current = self.entry(number)
         if current and all(current[key] == value for key, value in entry.items()):
@@ -139,7 +140,7 @@ class AnswerLibrary(Aggregate):
     def unshare(self, actor: Actor, bank_id: str) -> None:
         self._require_own(actor)
         if not any(entry["id"] == bank_id for entry in self.shared_with):
-            raise NotFound("the library is not shared with that bank")
+            raise NotFound("この金融機関には回答ライブラリを共有していません。")
         self._unshared(actor=actor.as_record(), bank_id=bank_id)
 
     @event("Unshared")
@@ -163,22 +164,21 @@ class AnswerLibrary(Aggregate):
     ) -> None:
         self._require_own(actor)
         if kind not in CERTIFICATION_KINDS:
-            raise Invalid(f"kind must be one of {', '.join(CERTIFICATION_KINDS)}", field="kind")
-        for field, value in (("valid_from", valid_from), ("valid_until", valid_until)):
-            if not isinstance(value, date) or isinstance(value, datetime):
-                raise Invalid(f"{field} must be a date (YYYY-MM-DD)", field=field)
+            raise Invalid(f"種類は {'、'.join(CERTIFICATION_KINDS)} のいずれかです。", field="kind")
+        valid_from = parse_date(valid_from, "valid_from")
+        valid_until = parse_date(valid_until, "valid_until")
         if valid_until < valid_from:
-            raise Invalid("valid_until must not be before valid_from", field="valid_until")
+            raise Invalid("有効期間の終了日は開始日以降の日付を入力してください。", field="valid_until")
         numbers = items or []
         if not isinstance(numbers, list) or any(not isinstance(n, int) or isinstance(n, bool) or n < 1 for n in numbers):
-            raise Invalid("items must be a list of item numbers", field="items")
+            raise Invalid("対象の確認項目は通番の一覧で指定してください。", field="items")
         self._certification_registered(
             actor=actor.as_record(),
             certification={
                 "id": certification_id,
                 "kind": kind,
                 "scope": clean_text(scope, "scope", required=True, limit=2_000),
-                "issuer": single_line(clean_text(issuer, "issuer", required=True, limit=200), "issuer"),
+                "issuer": one_line(issuer, "issuer", required=True, limit=200),
                 "valid_from": valid_from.isoformat(),
                 "valid_until": valid_until.isoformat(),
                 "items": sorted(set(numbers)),
@@ -204,7 +204,7 @@ class AnswerLibrary(Aggregate):
     def notice_expiry(self, actor: Actor, certification_id: str, days_before: int) -> None:
         """The scheduler tells the connector a certification expires soon (60/30/0 days)."""
         if actor.role is not Role.SYSTEM:
-            raise RoleNotAllowed("expiry notices come from the scheduler")
+            raise RoleNotAllowed("有効期限の通知はスケジューラーが行います。")
         key = f"{certification_id}:{days_before}"
         if key in self.expiry_notices:
             return

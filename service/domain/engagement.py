@@ -39,8 +39,8 @@ from .errors import (
     RoleNotAllowed,
     WrongState,
 )
+from .text import MAX_TEXT, clean_text, label_for, one_line, parse_code, parse_date
 
-MAX_TEXT = 20_000
 MAX_TITLE = 200
 FIRST_CUSTOM_NUMBER = 45
 OPEN_STATES = (State.SUBMITTED, State.UNDER_REVIEW)
@@ -65,19 +65,6 @@ def one_year_later(day: date) -> date:
         return day.replace(year=day.year + 1, day=28)
 
 
-def clean_text(value: Any, field: str, *, required: bool = False, limit: int = MAX_TEXT) -> str:
-    """Validate a free-text field: a string, not too long, present when required."""
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise Invalid(f"{field} must be text", field=field)
-    if len(value) > limit:
-        raise Invalid(f"{field} is longer than {limit} characters", field=field)
-    if required and not value.strip():
-        raise Invalid(f"{field} is required", field=field)
-    return value
-
-
 def checked_answer(status: Any, current_state: Any, issues: Any, plan: Any, remarks: Any) -> dict[str, str]:
     """An answer's five fields, validated (対応状況区分 and 現在の対応状況 required)."""
     return {
@@ -92,20 +79,6 @@ def checked_answer(status: Any, current_state: Any, issues: Any, plan: Any, rema
 def answer_fields(answer: dict[str, Any]) -> dict[str, str]:
     """The five answer fields of a stored answer (without who/when)."""
     return {key: answer[key] for key in ("status", *ANSWER_FIELDS)}
-
-
-def single_line(value: str, field: str) -> str:
-    """Refuse line breaks and other control characters in values that reach headers."""
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
-        raise Invalid(f"{field} must be a single line without control characters", field=field)
-    return value
-
-
-def parse_code(enum: type, value: Any, field: str) -> Any:
-    try:
-        return enum(value)
-    except ValueError:
-        raise Invalid(f"{field} must be one of {', '.join(m.value for m in enum)}", field=field) from None
 
 
 def _item_fields(item: CheckItem) -> dict[str, Any]:
@@ -149,10 +122,10 @@ class Engagement(Aggregate):
     ) -> "Engagement":
         """A reviewer of ``bank`` opens a review of ``connector`` on ``edition``, tailored."""
         if actor.role is not Role.REVIEWER:
-            raise RoleNotAllowed("only a reviewer opens an engagement")
+            raise RoleNotAllowed("審査案件を作成できるのは金融機関の審査担当者です。")
         if actor.org_id != bank["id"]:
-            raise RoleNotAllowed("a reviewer opens engagements for its own bank")
-        title = single_line(clean_text(title, "title", required=True, limit=MAX_TITLE), "title")
+            raise RoleNotAllowed("自行以外の審査案件は作成できません。")
+        title = one_line(title, "title", required=True, limit=MAX_TITLE)
         items = [
             {**_item_fields(item), "custom": False, "dropped": None, "answer": None, "judgement": None}
             for item in edition.items
@@ -163,7 +136,7 @@ class Engagement(Aggregate):
             for i, custom in enumerate(custom_items or ())
         ]
         if len(dropped) >= len(items) and not customs:
-            raise Invalid("at least one item must remain", field="dropped_items")
+            raise Invalid("確認項目を少なくとも1つ残してください。", field="dropped_items")
         return cls(
             actor=actor.as_record(),
             bank=dict(bank),
@@ -184,9 +157,9 @@ class Engagement(Aggregate):
             field = f"dropped_items[{i}]"
             number = entry.get("number") if isinstance(entry, dict) else None
             if not isinstance(number, int) or isinstance(number, bool) or number not in known:
-                raise Invalid(f"{field}.number is not an item of this edition", field=field)
+                raise Invalid(f"通番{number}はこの版のチェックリストにありません。", field=field)
             if number in seen:
-                raise Invalid(f"{field}.number {number} is listed twice", field=field)
+                raise Invalid(f"通番{number}が重複しています。", field=field)
             seen.add(number)
             dropped.append({"number": number, "reason": clean_text(entry.get("reason"), f"{field}.reason", required=True)})
         return dropped
@@ -194,7 +167,7 @@ class Engagement(Aggregate):
     @staticmethod
     def _validate_custom(entry: Any, field: str) -> dict[str, str]:
         if not isinstance(entry, dict):
-            raise Invalid(f"{field} must be an object", field=field)
+            raise Invalid(f"{label_for(field)}の形式が正しくありません。", field=field)
         party = parse_code(Party, entry.get("party"), f"{field}.party")
         return {
             "objective": clean_text(entry.get("objective"), f"{field}.objective", required=True, limit=2_000),
@@ -264,7 +237,7 @@ class Engagement(Aggregate):
         for item in self.items:
             if item["number"] == number:
                 return item
-        raise ItemNotFound(f"item {number} does not exist", number=number)
+        raise ItemNotFound(f"通番{number}の確認項目はありません。", number=number)
 
     def item(self, number: int) -> dict[str, Any]:
         """The item with its answer and judgement; raises ``ItemNotFound``."""
@@ -285,13 +258,13 @@ class Engagement(Aggregate):
         for question in self.questions:
             if question["id"] == question_id:
                 return question
-        raise QuestionNotFound(f"question {question_id} does not exist", question_id=question_id)
+        raise QuestionNotFound("指定された質問はありません。", question_id=question_id)
 
     def advisory(self, advisory_id: str) -> dict[str, Any]:
         for advisory in self.advisories:
             if advisory["id"] == advisory_id:
                 return advisory
-        raise AdvisoryNotFound(f"advisory {advisory_id} is not noticed on this engagement")
+        raise AdvisoryNotFound("この案件に届いた注意喚起ではありません。", advisory_id=advisory_id)
 
     def has_advisory(self, advisory_id: str) -> bool:
         return any(advisory["id"] == advisory_id for advisory in self.advisories)
@@ -323,7 +296,7 @@ class Engagement(Aggregate):
         """Each item's answer and judgement as they stood at the end of cycle ``number``
         (or now, for the current cycle)."""
         if not 1 <= number <= len(self.cycles):
-            raise Invalid(f"cycle {number} does not exist", field="cycle")
+            raise Invalid(f"第{number}回の審査サイクルはありません。", field="cycle")
         if number == self.cycle["number"]:
             rows = [{"number": i["number"], "answer": i["answer"], "judgement": i["judgement"]} for i in self.items]
         else:
@@ -333,7 +306,7 @@ class Engagement(Aggregate):
     def cycle_diff(self, number: int) -> list[dict[str, Any]]:
         """What each item's answer and verdict were in cycle ``number - 1`` vs cycle ``number``."""
         if number < 2:
-            raise Invalid("the first cycle has nothing to compare with", field="cycle")
+            raise Invalid("最初の審査サイクルには比較する前回がありません。", field="cycle")
         before, after = self.cycle_results(number - 1), self.cycle_results(number)
         diff = []
         for item in self.items:
@@ -364,34 +337,34 @@ class Engagement(Aggregate):
 
     def _require_role(self, actor: Actor, *roles: Role) -> None:
         if actor.role not in roles:
-            raise RoleNotAllowed(f"role {actor.role.value} may not do this", role=actor.role.value)
+            raise RoleNotAllowed("この操作を行う権限がありません。", role=actor.role.value)
 
     def _require_state(self, *states: State) -> None:
         if self.state not in {s.value for s in states}:
             raise WrongState(
-                f"not allowed while the engagement is {self.state}",
+                "現在の審査状態ではこの操作はできません。",
                 state=self.state,
                 allowed=[s.value for s in states],
             )
 
     def _require_not_withdrawn(self) -> None:
         if self.state == State.WITHDRAWN.value:
-            raise WrongState("the engagement is withdrawn", state=self.state)
+            raise WrongState("この審査案件は取り下げられています。", state=self.state)
 
     def _require_active_item(self, number: int) -> dict[str, Any]:
         item = self._item(number)
         if item["dropped"] is not None:
-            raise ItemIsDropped(f"item {number} was dropped", number=number)
+            raise ItemIsDropped(f"通番{number}は削除された確認項目です。", number=number)
         return item
 
     def _require_in_cycle(self, number: int) -> None:
         if number not in self.cycle["items"]:
-            raise ItemNotInCycle(f"item {number} is not part of review cycle {self.cycle['number']}", number=number)
+            raise ItemNotInCycle(f"通番{number}は第{self.cycle['number']}回の審査サイクルの対象外です。", number=number)
 
     def _require_party(self, actor: Actor, item: dict[str, Any]) -> None:
         if item["party"] not in SIDE_PARTIES.get(actor.role, ()):
             raise NotPartyOfItem(
-                f"item {item['number']} is answered by {item['party']}", number=item["number"], party=item["party"]
+                f"通番{item['number']}はこちらの対象者の項目ではありません。", number=item["number"], party=item["party"]
             )
 
     @staticmethod
@@ -400,17 +373,17 @@ class Engagement(Aggregate):
         if values is None:
             return []
         if isinstance(values, (str, bytes, dict)) or not isinstance(values, Iterable):
-            raise Invalid(f"{field} must be a list of item numbers", field=field)
+            raise Invalid(f"{label_for(field)}は通番の一覧で指定してください。", field=field)
         numbers = list(values)
         for number in numbers:
             if not isinstance(number, int) or isinstance(number, bool):
-                raise Invalid(f"{field} must be a list of item numbers", field=field)
+                raise Invalid(f"{label_for(field)}は通番の一覧で指定してください。", field=field)
         return numbers
 
     def _require_open_question(self, question_id: str) -> dict[str, Any]:
         question = self.question(question_id)
         if not question["open"]:
-            raise QuestionClosed(f"question {question_id} is closed", question_id=question_id)
+            raise QuestionClosed("この質問は完了しています。", question_id=question_id)
         return question
 
     # ------------------------------------------------------------------ tailoring (draft of the first cycle)
@@ -420,13 +393,13 @@ class Engagement(Aggregate):
         self._require_tailorable()
         self._require_active_item(number)
         if len(self.active_numbers()) == 1:
-            raise Invalid("at least one item must remain", field="number")
+            raise Invalid("確認項目を少なくとも1つ残してください。", field="number")
         self._item_dropped(actor=actor.as_record(), number=number, reason=clean_text(reason, "reason", required=True))
 
     def _require_tailorable(self) -> None:
         self._require_state(State.DRAFT)
         if self.cycle["reason"] != CycleReason.INITIAL.value:
-            raise WrongState("items are tailored only before the first submission", state=self.state)
+            raise WrongState("確認項目の追加・削除は最初の提出前にのみできます。", state=self.state)
 
     @event("ItemDropped")
     def _item_dropped(self, actor: dict[str, str], number: int, reason: str, timestamp: datetime | None = None) -> None:
@@ -504,7 +477,7 @@ class Engagement(Aggregate):
         self._require_party(actor, item)
         if actor.role is Role.CONNECTOR:
             if not self.connector_holds_pen(number):
-                raise PenNotHeld(f"the connector does not hold the pen for item {number}", number=number)
+                raise PenNotHeld(f"通番{number}は現在回答を編集できません。", number=number)
         else:
             self._require_state(*BEFORE_DECISION)
             self._require_in_cycle(number)
@@ -534,7 +507,7 @@ class Engagement(Aggregate):
         self._require_state(State.DRAFT)
         missing = self.missing_answers()
         if missing:
-            raise AnswersMissing(f"items without an answer: {', '.join(map(str, missing))}", items=missing)
+            raise AnswersMissing(f"未回答の確認項目があります: {'、'.join(map(str, missing))}", items=missing)
         self._submitted(actor=actor.as_record())
 
     @event("Submitted")
@@ -658,18 +631,18 @@ class Engagement(Aggregate):
         self._require_state(*OPEN_STATES)
         unjudged = self.unjudged()
         if unjudged:
-            raise ItemsNotJudged(f"items not judged: {', '.join(map(str, unjudged))}", items=unjudged)
+            raise ItemsNotJudged(f"未判定の確認項目があります: {'、'.join(map(str, unjudged))}", items=unjudged)
         if self.open_questions():
-            raise QuestionsOpen(f"{self.open_questions()} question(s) still open", count=self.open_questions())
+            raise QuestionsOpen(f"未完了の質問が{self.open_questions()}件あります。", count=self.open_questions())
         code = parse_code(Outcome, outcome, "outcome")
         comment = clean_text(comment, "comment", required=True)
-        conditions = self._validate_conditions(code, conditions)
+        conditions = self._validate_conditions(code, conditions, decided_on)
         if code is Outcome.REJECTED:
             review_on = None
+        elif next_review_on:
+            review_on = parse_date(next_review_on, "next_review_on", after=decided_on)
         else:
-            review_on = next_review_on or one_year_later(decided_on)
-            if review_on <= decided_on:
-                raise Invalid("next_review_on must be after the decision date", field="next_review_on")
+            review_on = one_year_later(decided_on)
         self._decided(
             actor=actor.as_record(),
             outcome=code.value,
@@ -679,32 +652,29 @@ class Engagement(Aggregate):
             next_review_on=review_on.isoformat() if review_on else None,
         )
 
-    def _validate_conditions(self, outcome: Outcome, conditions: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    def _validate_conditions(
+        self, outcome: Outcome, conditions: Iterable[dict[str, Any]], today: date
+    ) -> list[dict[str, Any]]:
+        """Conditions of a conditional approval, each due after ``today``."""
         conditions = list(conditions or ())
         if outcome is not Outcome.CONDITIONAL:
             if conditions:
-                raise Invalid("conditions belong to a conditional approval only", field="conditions")
+                raise Invalid("条件は「条件付き承認」の場合にのみ指定できます。", field="conditions")
             return []
         if not conditions:
-            raise Invalid("a conditional approval needs at least one condition", field="conditions")
+            raise Invalid("条件付き承認には条件を1つ以上指定してください。", field="conditions")
         checked = []
         for i, condition in enumerate(conditions):
             field = f"conditions[{i}]"
             if not isinstance(condition, dict):
-                raise Invalid(f"{field} must be an object", field=field)
+                raise Invalid(f"{label_for(field)}の形式が正しくありません。", field=field)
             items = condition.get("items") or []
             if not isinstance(items, list) or not items:
-                raise Invalid(f"{field}.items must list the items concerned", field=f"{field}.items")
+                raise Invalid(f"{label_for(field)}の対象の確認項目を指定してください。", field=f"{field}.items")
             for number in items:
                 if not isinstance(number, int) or isinstance(number, bool) or number not in self.active_numbers():
-                    raise Invalid(f"{field}.items has an unknown item {number!r}", field=f"{field}.items")
-            due_on = condition.get("due_on")
-            try:
-                due = date.fromisoformat(due_on) if isinstance(due_on, str) else due_on
-            except ValueError:
-                due = None
-            if not isinstance(due, date) or isinstance(due, datetime):
-                raise Invalid(f"{field}.due_on must be a date (YYYY-MM-DD)", field=f"{field}.due_on")
+                    raise Invalid(f"{label_for(field)}の対象に存在しない通番（{number!r}）があります。", field=f"{field}.items")
+            due = parse_date(condition.get("due_on"), f"{field}.due_on", after=today)
             checked.append(
                 {
                     "id": f"{self.cycle['number']}-{i + 1}",
@@ -746,14 +716,14 @@ class Engagement(Aggregate):
         self._require_not_withdrawn()
         condition = self._condition(condition_id)
         if condition["fulfilled"] is not None:
-            raise ConditionAlreadyFulfilled(f"condition {condition_id} is already fulfilled")
-        self._condition_fulfilled(actor=actor.as_record(), condition_id=condition_id, comment=clean_text(comment, "comment"))
+            raise ConditionAlreadyFulfilled("この条件は充足確認済みです。", condition_id=condition_id)
+        self._condition_fulfilled(actor=actor.as_record(), condition_id=condition_id, comment=clean_text(comment, "comment", required=True))
 
     def _condition(self, condition_id: str) -> dict[str, Any]:
         for condition in self.conditions:
             if condition["id"] == condition_id:
                 return condition
-        raise ConditionNotFound(f"condition {condition_id} does not exist")
+        raise ConditionNotFound("指定された条件はありません。", condition_id=condition_id)
 
     @event("ConditionFulfilled")
     def _condition_fulfilled(
@@ -773,13 +743,13 @@ class Engagement(Aggregate):
         self._require_state(State.MONITORING)
         code = parse_code(CycleReason, reason, "reason")
         if code is CycleReason.INITIAL:
-            raise Invalid("the initial cycle starts when the engagement is opened", field="reason")
+            raise Invalid("初回の審査サイクルは案件の作成時に始まります。", field="reason")
         if code is CycleReason.ANNUAL:
             numbers = self.active_numbers()
         else:
             numbers = sorted(set(self._require_numbers(items, "items")))
             if not numbers:
-                raise Invalid("name the items concerned", field="items")
+                raise Invalid("対象の確認項目を指定してください。", field="items")
             for number in numbers:
                 self._require_active_item(number)
         self._review_cycle_started(
@@ -828,12 +798,12 @@ class Engagement(Aggregate):
         self._require_role(actor, Role.SYSTEM, Role.LIAISON)
         self._require_not_withdrawn()
         if self.has_advisory(advisory_id):
-            raise AdvisoryAlreadyNoticed(f"advisory {advisory_id} is already noticed")
+            raise AdvisoryAlreadyNoticed("この注意喚起は登録済みです。", advisory_id=advisory_id)
         numbers = [n for n in self._require_numbers(items, "items") if n in self.active_numbers()]
         self._advisory_noticed(
             actor=actor.as_record(),
             advisory_id=advisory_id,
-            title=clean_text(title, "title", required=True, limit=MAX_TITLE),
+            title=one_line(title, "title", required=True, limit=MAX_TITLE),
             items=sorted(set(numbers)),
             respond_by=respond_by,
         )
@@ -863,7 +833,7 @@ class Engagement(Aggregate):
         self._require_role(actor, Role.CONNECTOR)
         self._require_not_withdrawn()
         if self.advisory(advisory_id)["acknowledgement"] is not None:
-            raise AlreadyAcknowledged(f"advisory {advisory_id} is already acknowledged")
+            raise AlreadyAcknowledged("この注意喚起は確認済みです。", advisory_id=advisory_id)
         self._advisory_acknowledged(
             actor=actor.as_record(), advisory_id=advisory_id, text=clean_text(text, "text", required=True)
         )
@@ -886,12 +856,12 @@ class Engagement(Aggregate):
         self._require_role(actor, Role.REVIEWER, Role.SYSTEM)
         self._require_not_withdrawn()
         if edition.id == self.edition:
-            raise WrongState(f"the engagement already uses edition {edition.id}")
+            raise WrongState(f"この案件は既に{edition.id}版を使用しています。")
         custom = {item["number"] for item in self.items if item["custom"]}
         clashes = sorted(custom & set(diff.added))
         if clashes:
             raise EditionConflict(
-                f"custom items use numbers the new edition adds: {', '.join(map(str, clashes))}", items=clashes
+                f"新しい版で追加される通番を独自項目が使用しています: {'、'.join(map(str, clashes))}", items=clashes
             )
         mine = {item["number"]: item for item in self.items}
         updated = [_item_fields(edition.item(n)) for n in diff.changed if n in mine and mine[n]["dropped"] is None]
@@ -933,9 +903,9 @@ class Engagement(Aggregate):
         self._require_not_withdrawn()
         key = reminder_key(kind, ref, stage)
         if key in self.reminders:
-            raise AlreadyReminded(f"reminder {key} was already sent", key=key)
+            raise AlreadyReminded("この督促は送信済みです。", key=key)
         if to not in ("bank", "connector", "both"):
-            raise Invalid("to must be bank, connector or both", field="to")
+            raise Invalid("通知先は bank、connector、both のいずれかです。", field="to")
         self._reminder_sent(actor=actor.as_record(), kind=kind, ref=ref, stage=stage, to=to, text=text)
 
     @event("ReminderSent")

@@ -58,6 +58,12 @@ class EngagementNotFound(NotFound):
     code = "engagement_not_found"
 
 
+class EngagementNotYetOpened(EngagementNotFound):
+    """The as-of instant lies before the engagement's first event."""
+
+    code = "engagement_not_yet_opened"
+
+
 class ItemNotFound(NotFound):
     code = "item_not_found"
 
@@ -76,6 +82,10 @@ class ConditionNotFound(NotFound):
 
 class OrgNotFound(NotFound):
     code = "org_not_found"
+
+
+class UserNotFound(NotFound):
+    code = "user_not_found"
 
 
 # --- forbidden (403): the caller's role may not do this --------------------------------
@@ -170,9 +180,35 @@ class DuplicateEmail(Conflict):
     code = "duplicate_email"
 
 
+class LastAdmin(Conflict):
+    """Disabling this admin would leave its organisation without an active admin (or it is the caller)."""
+
+    code = "last_admin"
+
+
+class DuplicateOrgName(Conflict):
+    code = "duplicate_org_name"
+
+
 # --- invalid (422): well-formed but unacceptable values --------------------------------
 
 
 class Invalid(DomainError):
     code = "validation_error"
     kind = "invalid"
+
+
+class ControlCharacters(Invalid):
+    """Typed text holds a control character (they break mail headers, spreadsheets and logs)."""
+
+    code = "control_characters"
+
+
+class DateNotAhead(Invalid):
+    """A date that must lie ahead (due date, 回答期限, monitoring date) is today or earlier."""
+
+    code = "date_not_ahead"
+
+
+class AsOfInFuture(Invalid):
+    code = "as_of_in_future"

@@ -17,6 +17,7 @@ from ..domain.checklist import CheckItem, Party
 from ..domain.codes import CycleReason, Role, State, Verdict
 from ..domain.engagement import BEFORE_DECISION, OPEN_STATES, SIDE_PARTIES, Engagement
 from ..domain.errors import DomainError, Invalid
+from ..domain.text import parse_instant
 from ..messages import error_message
 from .access import container, roles_required
 from ..xlsx_errors import XlsxImportError, XlsxTooLarge
@@ -103,14 +104,8 @@ def show(engagement_id: str):
 
 
 def _as_of(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    zone = container().settings.timezone
-    try:
-        instant = datetime.fromisoformat(value)
-    except ValueError:
-        raise Invalid("日時の形式が正しくありません（例: 2026-04-01T09:00）。", field="as_of") from None
-    return instant if instant.tzinfo else instant.replace(tzinfo=zone)
+    """The past moment asked for, as UTC (typed without an offset: the deployment's zone)."""
+    return parse_instant(value, "as_of", container().settings.timezone) if value else None
 
 
 def _render(

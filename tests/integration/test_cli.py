@@ -62,7 +62,7 @@ def test_init_org_user_and_catalogue_export(store):
     assert document["edition"] == "2019.03" and len(document["items"]) == 44
     assert set(document["items"][0]) >= {"number", "chapter", "category", "party", "objective", "explanation", "methods", "notes", "references"}
     assert json.loads(cli(store, "catalogue", "export", "--edition", "2019.03").stdout) == document
-    assert_bad_input(cli(store, "catalogue", "export", "--edition", "1999"), "not loaded")
+    assert_bad_input(cli(store, "catalogue", "export", "--edition", "1999"), "登録されていません")
 
 
 def test_demo_projections_and_audit_verify(store):

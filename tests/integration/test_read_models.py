@@ -93,7 +93,7 @@ def test_rebuild_yields_exactly_the_live_rows_and_resumes_after_interruption(con
     load_demo(container)
     advisory = container.reviews.publish_advisory(
         container.accounts.authenticate("liaison@fisc.example", "demo-password-2026"),
-        title="再構築の確認", body="本文", items=[1], respond_by=container.reviews.today(),
+        title="再構築の確認", body="本文", items=[1], respond_by=container.reviews.today() + timedelta(days=30),
     )
     from jobs.advisory_fanout import advisory_fanout
 

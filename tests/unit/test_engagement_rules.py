@@ -1637,7 +1637,7 @@ def full_history() -> Engagement:
         outcome="conditional",
         comment="条件付",
         decided_on=date(2028, 2, 29),
-        conditions=[condition(items=[3])],
+        conditions=[condition(items=[3], due_on="2028-09-30")],
     )
     eng.fulfil_condition(REVIEWER, "1-1", "確認済")
     eng.notice_advisory(LIAISON, advisory_id="a1", title="注意喚起", items=[3], respond_by="2028-06-01")
