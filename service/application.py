@@ -47,6 +47,24 @@ class LibraryNotFound(NotFound):
     code = "library_not_found"
 
 
+class InvalidExpectedVersion(Invalid):
+    """``expected_version`` is not a whole number: 79.5, true or "79" name no version."""
+
+    code = "invalid_expected_version"
+
+
+def whole_version(value: Any) -> int | None:
+    """The version a writer last read, as an int: JSON libraries that keep every number a
+    float send 79 as 79.0, which is the same version; anything else is refused."""
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    raise InvalidExpectedVersion(
+        f"{label_for('expected_version')}（expected_version）は整数で指定してください（例: 79）。", field="expected_version"
+    )
+
+
 def replay(aggregate: Any, events: Iterable[Any]) -> Any:
     """Apply stored events to an aggregate (or from nothing): eventsourcing's
     ``project_aggregate`` without its per-event ``isinstance`` check against a runtime
@@ -169,14 +187,12 @@ class ReviewApplication(Application):
 
     def _for_update(self, actor: Actor, engagement_id: Any, expected_version: Any) -> Engagement:
         engagement = self._visible(actor, engagement_id)
-        if expected_version is not None:
-            if not isinstance(expected_version, int) or isinstance(expected_version, bool):
-                raise Invalid("expected_version must be an integer", field="expected_version")
-            if expected_version != engagement.version:
-                raise StaleVersion(
-                    f"expected version {expected_version}, the engagement is at {engagement.version}",
-                    current_version=engagement.version,
-                )
+        expected_version = whole_version(expected_version)
+        if expected_version is not None and expected_version != engagement.version:
+            raise StaleVersion(
+                f"expected version {expected_version}, the engagement is at {engagement.version}",
+                current_version=engagement.version,
+            )
         return engagement
 
     def _save(self, engagement: Any) -> Any:
@@ -319,7 +335,7 @@ class ReviewApplication(Application):
         outcome: Any,
         comment: Any,
         conditions: Iterable[dict[str, Any]] = (),
-        next_review_on: date | None = None,
+        next_review_on: Any = None,
         expected_version: Any = None,
     ) -> Engagement:
         engagement = self._for_update(actor, engagement_id, expected_version)

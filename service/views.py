@@ -8,6 +8,7 @@ reported as missing.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from typing import Any
@@ -17,6 +18,7 @@ from sqlalchemy import Engine, and_, bindparam, case, func, or_, select
 from .domain.actors import Actor
 from .domain.codes import Role
 from .domain.errors import EngagementNotFound, Invalid
+from .domain.text import fold
 from .projections.advisories import advisories, notices
 from .projections.board import board
 from .projections.inbox import inbox
@@ -94,8 +96,8 @@ class Views:
         if filters.overdue_on:
             query = query.where(board.c.state == "monitoring", board.c.next_review_on <= filters.overdue_on.isoformat())
         if filters.text:
-            pattern = f"%{filters.text}%"
-            query = query.where(or_(board.c.title.like(pattern), board.c.connector_name.like(pattern)))
+            pattern = "%" + re.sub(r"([\\%_])", r"\\\1", fold(filters.text)) + "%"
+            query = query.where(board.c.search_text.like(pattern, escape="\\"))
         if after:
             last_activity = datetime.fromisoformat(after[0])
             query = query.where(
@@ -117,7 +119,7 @@ class Views:
             }
         for row in rows:
             found = counts.get(row["engagement_id"], {})
-            for key in ("items_total", "answered", "judged", "unsatisfied", "open_questions"):
+            for key in ("items_total", "items_in_cycle", "answered", "judged", "unsatisfied", "open_questions"):
                 row[key] = int(found.get(key) or 0)
         return rows
 
@@ -225,6 +227,7 @@ class Views:
                         }
                     )
             entries += self._derived(connection, actor, today)
+            entries += self._overdue_conditions(connection, actor, today)
         for entry in entries:
             entry["age_days"] = max(0, (today - entry["since"].astimezone(self.zone).date()).days)
         entries.sort(key=lambda entry: (entry["since"], entry["engagement_id"]))
@@ -275,6 +278,28 @@ class Views:
                 }
             )
         return entries
+
+
+    @staticmethod
+    def _overdue_conditions(connection, actor: Actor, today: date) -> list[dict[str, Any]]:
+        """Engagements with an approval condition still unfulfilled after its due date."""
+        if actor.role not in (Role.REVIEWER, Role.CONNECTOR):
+            return []
+        query = select(board).where(
+            visibility(actor), board.c.state != "withdrawn", board.c.condition_due_on < today.isoformat()
+        )
+        return [
+            {
+                "kind": "condition_overdue",
+                "engagement_id": row.engagement_id,
+                "title": row.title,
+                "item": None,
+                "ref": None,
+                "text": f"承認の条件の期限（{row.condition_due_on}）を過ぎています",
+                "since": review_day(row.condition_due_on),
+            }
+            for row in connection.execute(query)
+        ]
 
 
 def aware(row: Any) -> dict[str, Any]:

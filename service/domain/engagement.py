@@ -624,7 +624,7 @@ class Engagement(Aggregate):
         comment: Any,
         decided_on: date,
         conditions: Iterable[dict[str, Any]] = (),
-        next_review_on: date | None = None,
+        next_review_on: Any = None,
     ) -> None:
         """The holistic decision: an unsatisfied item does not force a rejection."""
         self._require_role(actor, Role.REVIEWER)

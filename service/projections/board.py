@@ -7,10 +7,12 @@ engagement-level facts and rebuilds independently.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from sqlalchemy import Column, Connection, DateTime, Index, Integer, String, Table
+from sqlalchemy import Column, Connection, DateTime, Index, Integer, String, Table, Text
 
+from ..domain.text import fold
 from ..storage import Base
 from .runner import Projection
 
@@ -33,14 +35,22 @@ board = Table(
     Column("opened_at", DateTime(timezone=True), nullable=False),
     Column("last_activity", DateTime(timezone=True), nullable=False),
     Column("version", Integer, nullable=False),
+    Column("search_text", Text, nullable=False),  # title and both names as compared (NFKC, case-folded)
+    Column("open_conditions", Text, nullable=False, default="{}"),  # JSON {condition id: due_on} not yet fulfilled
+    Column("condition_due_on", String(10)),  # the earliest due date among them
     Index("ix_rm_board_bank", "bank_id", "last_activity"),
     Index("ix_rm_board_connector", "connector_id", "last_activity"),
     Index("ix_rm_board_review_due", "state", "next_review_on"),
 )
 
 
+def search_text(title: str, bank_name: str, connector_name: str) -> str:
+    return fold("\n".join((title, bank_name, connector_name)))
+
+
 class BoardProjection(Projection):
     name = "board"
+    version = 2  # 2: search_text, open conditions and their earliest due date
     tables = (board,)
 
     def __init__(self) -> None:
@@ -74,6 +84,9 @@ class BoardProjection(Projection):
                 "opened_at": event.timestamp,
                 "last_activity": event.timestamp,
                 "version": event.originator_version,
+                "search_text": search_text(event.title, event.bank["name"], event.connector["name"]),
+                "open_conditions": "{}",
+                "condition_due_on": None,
             }
         )
 
@@ -94,6 +107,19 @@ class BoardProjection(Projection):
     def on_Decided(self, _connection: Connection, event: Any, _position: int) -> None:
         state = "decided" if event.outcome == "rejected" else "monitoring"
         self._set(event, state=state, outcome=event.outcome, next_review_on=event.next_review_on)
+        row = self.rows.get(str(event.originator_id))
+        self._set_conditions(event, {**json.loads(row["open_conditions"]), **{c["id"]: c["due_on"] for c in event.conditions}})
+
+    def on_ConditionFulfilled(self, _connection: Connection, event: Any, _position: int) -> None:
+        row = self.rows.get(str(event.originator_id))
+        self._set_conditions(event, {k: v for k, v in json.loads(row["open_conditions"]).items() if k != event.condition_id})
+
+    def _set_conditions(self, event: Any, open_conditions: dict[str, str]) -> None:
+        self._set(
+            event,
+            open_conditions=json.dumps(open_conditions, sort_keys=True),
+            condition_due_on=min(open_conditions.values(), default=None),
+        )
 
     def on_ReviewCycleStarted(self, _connection: Connection, event: Any, _position: int) -> None:
         self._set(event, state="draft", cycle=event.cycle, cycle_reason=event.reason, outcome=None)
@@ -103,3 +129,4 @@ class BoardProjection(Projection):
 
     def on_Withdrawn(self, _connection: Connection, event: Any, _position: int) -> None:
         self._set(event, state="withdrawn", next_review_on=None)
+        self._set_conditions(event, {})

@@ -36,7 +36,8 @@ item_summary = Table(
     Base.metadata,
     Column("engagement_id", String(36), primary_key=True),
     Column("items_total", Integer, nullable=False),  # active (not dropped) items
-    Column("answered", Integer, nullable=False),  # active items answered in the current cycle
+    Column("items_in_cycle", Integer, nullable=False),  # active items the current cycle reviews
+    Column("answered", Integer, nullable=False),  # of those, answered in the current cycle
     Column("judged", Integer, nullable=False),
     Column("unsatisfied", Integer, nullable=False),
     Column("open_questions", Integer, nullable=False),
@@ -45,10 +46,12 @@ item_summary = Table(
 
 def summarise(engagement_id: str, items: list[dict[str, Any]]) -> dict[str, Any]:
     active = [item for item in items if not item["dropped"]]
+    in_cycle = [item for item in active if item["in_cycle"]]
     return {
         "engagement_id": engagement_id,
         "items_total": len(active),
-        "answered": sum(1 for item in active if item["answer_cycle"] is not None and item["answer_cycle"] == item["cycle"]),
+        "items_in_cycle": len(in_cycle),
+        "answered": sum(1 for item in in_cycle if item["answer_cycle"] is not None and item["answer_cycle"] == item["cycle"]),
         "judged": sum(1 for item in active if item["verdict"] is not None),
         "unsatisfied": sum(1 for item in active if item["verdict"] == "unsatisfied"),
         "open_questions": sum(item["open_questions"] for item in items),
@@ -57,7 +60,7 @@ def summarise(engagement_id: str, items: list[dict[str, Any]]) -> dict[str, Any]
 
 class ItemMatrixProjection(Projection):
     name = "item_matrix"
-    version = 2  # 2: rm_item_summary
+    version = 3  # 2: rm_item_summary; 3: items_in_cycle, answers counted within the cycle
     tables = (item_matrix, item_summary)
 
     def __init__(self) -> None:

@@ -133,8 +133,12 @@ class Projection:
             handler(connection, event, position)
 
     def clear(self, connection: Connection) -> None:
+        """Empty the read model by dropping and re-creating its tables, so that a rebuild after
+        a version change also brings the tables to this version's columns."""
         for table in reversed(self.tables):
-            connection.execute(table.delete())
+            table.drop(connection, checkfirst=True)
+        for table in self.tables:
+            table.create(connection)
 
 
 def dialect_insert(connection: Connection) -> Any:

@@ -56,7 +56,8 @@ def describe(event: Any) -> str:
     if kind == "ConditionFulfilled":
         return f"条件 {event.condition_id} の充足を確認" + (f": {event.comment}" if event.comment else "")
     if kind == "ReviewCycleStarted":
-        return f"第{event.cycle}回 {CycleReason(event.reason).label}を開始（{len(event.items)}項目）"
+        note = f": {event.note}" if event.note else ""
+        return f"第{event.cycle}回 {CycleReason(event.reason).label}を開始（{len(event.items)}項目）{note}"
     if kind == "AdvisoryNoticed":
         return f"注意喚起を受領: {event.title}"
     if kind == "AdvisoryAcknowledged":
@@ -75,6 +76,7 @@ class TimelineProjection(Projection):
     per page and followed through the page's events."""
 
     name = "timeline"
+    version = 2  # 2: a review cycle's note in its text
     tables = (timeline,)
 
     def __init__(self) -> None:

@@ -208,6 +208,7 @@ def _render_body(
         can_start_cycle=not read_only and actor.role is Role.REVIEWER and engagement.state == State.MONITORING.value,
         can_withdraw=not read_only and actor.role in (Role.REVIEWER, Role.CONNECTOR) and engagement.state != State.WITHDRAWN.value,
         condition_rows=range(MAX_CONDITION_ROWS),
+        today=c.reviews.today(),
         counts=_verdict_counts(engagement),
         current_edition=current_edition,
         import_errors=import_errors or [],
@@ -410,27 +411,22 @@ def decide(engagement_id: str):
     def command(expected: int | None) -> Any:
         conditions = []
         for i in range(MAX_CONDITION_ROWS):
-            text = form.get(f"condition-text-{i}", "").strip()
-            if not text:
-                continue
+            text, due_on = form.get(f"condition-text-{i}", ""), form.get(f"condition-due-{i}", "")
+            if not (text.strip() or due_on or form.get(f"condition-items-{i}", "").strip()):
+                continue  # an empty row; a partly filled one goes to the rules and is refused there
             numbers = [part.strip() for part in form.get(f"condition-items-{i}", "").replace("、", ",").split(",")]
             try:
                 items = [int(part) for part in numbers if part]
             except ValueError:
                 raise Invalid("対象の通番は数字をカンマ区切りで入力してください。", field="items") from None
-            conditions.append({"text": text, "items": items, "due_on": form.get(f"condition-due-{i}", "")})
-        review_on = form.get("next_review_on") or None
-        try:
-            next_review_on = date.fromisoformat(review_on) if review_on else None
-        except ValueError:
-            raise Invalid("次回モニタリング日の形式が正しくありません。", field="next_review_on") from None
+            conditions.append({"text": text, "items": items, "due_on": due_on})
         return container().reviews.decide(
             current_actor(),
             engagement_id,
             outcome=form.get("outcome"),
             comment=form.get("comment", ""),
             conditions=conditions,
-            next_review_on=next_review_on,
+            next_review_on=form.get("next_review_on") or None,
             expected_version=expected,
         )
 
