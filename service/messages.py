@@ -52,6 +52,32 @@ MESSAGES = {
     "edition_exists": "この版は登録済みです。",
 }
 
+# A request the service cannot read as input at all (API), by code.
+REQUEST_ERRORS = {
+    "malformed_json": "本文が正しいJSONではありません。",
+    "json_too_deep": "本文のJSONの入れ子が深すぎます（{limit}段まで）。",
+    "unsupported_media_type": "この形式の本文は受け付けられません。{expected} で送信してください。",
+    "surrogate_in_body": "{label}に使用できない文字（{character}）が含まれています。",
+}
+
+# Errors of HTTP itself (unknown page, method, size, expired form…), by status: the page's
+# title and the message shown on the error page and in the API's {"error"}.
+HTTP_ERRORS = {
+    400: ("要求が正しくありません", "送信された内容を処理できませんでした。画面を読み込み直してから、もう一度お試しください。"),
+    401: ("ログインが必要です", "ログインしてから、もう一度お試しください。"),
+    403: ("権限がありません", "この操作を行う権限がありません。"),
+    404: ("ページが見つかりません", "お探しのページは見つかりませんでした。URLをご確認ください。"),
+    405: ("許可されていない操作です", "このページでは、その操作はできません。"),
+    409: ("現在の状態では実行できません", "現在の状態ではこの操作はできません。"),
+    413: ("送信内容が大きすぎます", "送信できる大きさを超えています。ファイルや入力を小さくしてから、もう一度お試しください。"),
+    415: ("受け付けられない形式です", "この形式の内容は受け付けられません。"),
+    422: ("入力内容に誤りがあります", "入力内容に誤りがあります。"),
+    429: ("操作が多すぎます", "短い時間に多くの操作がありました。しばらく待ってから、もう一度お試しください。"),
+    500: ("内部エラー", "内部エラーが発生しました。時間をおいて再度お試しください。"),
+    503: ("混み合っています", "混み合っています。少し待ってから再度お試しください。"),
+}
+CSRF_EXPIRED = ("画面の有効期限が切れました", "画面の有効期限が切れました。もう一度送信してください。")
+
 
 def error_message(error: DomainError) -> str:
     """The Japanese message for an error: for a refused value, the domain's own sentence

@@ -17,7 +17,8 @@ from ..catalogue import edition_to_dict
 from ..domain.codes import Role
 from ..domain.errors import Invalid, InvalidToken, RoleNotAllowed
 from . import schemas as s
-from .errors import MalformedRequest, reject_invalid_request
+from .document import component_name, nested_component_name, served_document
+from .errors import reject_invalid_request
 from ..web.files import XLSX_TYPE, file_response, xlsx_filename
 from .representation import engagement_json, library_json, summary_json, timeline_json
 
@@ -28,12 +29,14 @@ EVERYONE = tuple(Role.assignable())
 
 
 def errors(*codes: int) -> dict[str, type]:
-    return {f"HTTP_{code}": s.ErrorResponse for code in codes}
+    """The ``{"error": …}`` shape for ``codes``, and for 422 (schema validation, on every
+    route spectree validates) and 503 (database unreachable, on every route)."""
+    return {f"HTTP_{code}": s.ErrorResponse for code in sorted({*codes, 422, 503})}
 
 
 def responses(**ok: Any) -> Response:
     """Success models plus the error shapes every authenticated route can answer."""
-    return Response(**ok, **errors(400, 401, 403, 404, 409, 413, 422))
+    return Response(**ok, **errors(400, 401, 403, 404, 409, 413, 415))
 
 
 spec = SpecTree(
@@ -48,6 +51,9 @@ spec = SpecTree(
     security_schemes=[SecurityScheme(name="bearer", data=SecuritySchemeData(type=SecureType.HTTP, scheme="bearer"))],
     security={"bearer": []},
     before=reject_invalid_request,
+    validation_error_model=s.ErrorResponse,
+    naming_strategy=component_name,
+    nested_naming_strategy=nested_component_name,
 )
 
 
@@ -495,8 +501,6 @@ def unshare_library(bank_org_id: str):
 def register_certification():
     """Register a third-party certification (multipart: fields and an optional file)."""
     form = request.context.form  # type: ignore[attr-defined]
-    if form is None:
-        raise MalformedRequest("unsupported_media_type", "send multipart/form-data")
     upload = form.file
     library = container().reviews.register_certification(
         g.actor,
@@ -558,8 +562,6 @@ def prefill(engagement_id: str):
 def attach_evidence(engagement_id: str, number: int):
     """Attach an evidence file to an item (PDF, PNG, JPEG, text, CSV, xlsx, docx; ≤ 5 MB)."""
     form = request.context.form  # type: ignore[attr-defined]
-    if form is None:
-        raise MalformedRequest("unsupported_media_type", "send multipart/form-data with a file field")
     engagement = container().reviews.attach_evidence(
         g.actor, engagement_id, number, data=form.file.read(), filename=form.file.filename or "", expected_version=form.expected_version
     )
@@ -594,8 +596,6 @@ def import_xlsx(engagement_id: str):
     """Import a filled フォーマット (columns found by header name), all or nothing;
     422 lists every bad cell as {"sheet","cell","message"}."""
     form = request.context.form  # type: ignore[attr-defined]
-    if form is None:
-        raise MalformedRequest("unsupported_media_type", "send multipart/form-data with a file field")
     engagement = container().reviews.import_xlsx(
         g.actor, engagement_id, form.file.read(), expected_version=form.expected_version
     )
@@ -605,7 +605,7 @@ def import_xlsx(engagement_id: str):
 @api.get("/openapi.json")
 def openapi_document():
     """The OpenAPI 3 document, generated from the schemas above (public)."""
-    return jsonify(spec.spec)
+    return jsonify(served_document(spec.spec))
 
 
 def init_api(app: Flask) -> None:

@@ -1,10 +1,19 @@
-"""Request checks the schemas cannot express (JSON well-formedness, content type)."""
+"""Request checks the schemas cannot express (JSON well-formedness, nesting depth, text
+that cannot be stored or echoed, content type), before spectree validates the body."""
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
-from flask import request
+from flask import current_app, request
+
+from ..domain.errors import ControlCharacters
+from ..domain.text import label_for
+from ..messages import REQUEST_ERRORS
+
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+MAX_DEPTH = 32  # the deepest body a route takes is 4 levels; a deeper one is never valid
 
 
 class RequestValidationFailed(Exception):
@@ -16,11 +25,22 @@ class RequestValidationFailed(Exception):
 
 
 class MalformedRequest(Exception):
-    """The body is not JSON, or not sent as ``application/json`` (answered with 400)."""
+    """The body cannot be read as the route's input at all (answered with ``status``)."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
+    status = 400
+
+    def __init__(self, code: str, **values: Any) -> None:
+        super().__init__(REQUEST_ERRORS[code].format(**values))
         self.code = code
+
+
+class UnsupportedMediaType(MalformedRequest):
+    """The body is sent in another format than the one the route takes (415)."""
+
+    status = 415
+
+    def __init__(self, expected: str) -> None:
+        super().__init__("unsupported_media_type", expected=expected)
 
 
 def reject_invalid_request(req: Any, _response: Any, error: Exception | None, _instance: Any, _adapter: Any) -> None:
@@ -35,15 +55,75 @@ def reject_invalid_request(req: Any, _response: Any, error: Exception | None, _i
 
 
 def check_json_body() -> None:
-    """``before_request`` of the API: a body, when present, must be well-formed JSON."""
+    """``before_request`` of the API: a write takes the body its route declares — JSON (an
+    object, when there is a body at all) or a multipart form."""
     if request.method not in ("POST", "PUT", "PATCH"):
         return
-    if request.mimetype == "multipart/form-data":
-        return  # uploads are checked by their own route
+    declared = _declared_body()
+    if declared == "form":
+        if request.mimetype != "multipart/form-data":
+            raise UnsupportedMediaType("multipart/form-data")
+        return
+    if request.mimetype in FORM_TYPES:
+        raise UnsupportedMediaType("application/json")
     data = request.get_data(cache=True)
     if not data:
         return
     if request.mimetype != "application/json":
-        raise MalformedRequest("unsupported_media_type", "send the body as application/json")
-    if request.get_json(silent=True) is None:
-        raise MalformedRequest("malformed_json", "the body is not well-formed JSON")
+        raise UnsupportedMediaType("application/json")
+    try:
+        parsed = request.get_json(silent=True)
+    except RecursionError:
+        raise MalformedRequest("json_too_deep", limit=MAX_DEPTH) from None
+    if parsed is None:
+        raise MalformedRequest("malformed_json")
+    _check_values(parsed)
+    if declared == "json" and not isinstance(parsed, dict):
+        # spectree would read [], 0 or false as {} (an empty body)
+        raise RequestValidationFailed([{"loc": [], "msg": "Input should be a JSON object", "type": "model_type"}])
+
+
+def _declared_body() -> str | None:
+    """``"form"`` or ``"json"`` as the route's spectree declaration says (None: no body)."""
+    from . import spec  # the routes are declared with it; imported when first asked
+
+    view = current_app.view_functions.get(request.endpoint or "")
+    metadata = spec.get_function_metadata(view) if view else None
+    if metadata is None:
+        return None
+    if metadata.form is not None:
+        return "form"
+    return "json" if metadata.json is not None else None
+
+
+def _check_values(parsed: Any) -> None:
+    """No deeper than ``MAX_DEPTH`` (each layer is validated and may be echoed in an error,
+    one stack frame a level), and no lone surrogate in any key or text: UTF-8 cannot encode
+    one, so it could be neither stored nor sent back."""
+    pending: list[tuple[Any, str, int]] = [(parsed, "", 0)]
+    while pending:
+        value, where, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            raise MalformedRequest("json_too_deep", limit=MAX_DEPTH)
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                _refuse_surrogates(key, where, "本文の項目名")
+                field = f"{where}.{key}" if where else key
+                pending.append((inner, field, depth + 1))
+        elif isinstance(value, list):
+            pending.extend((inner, f"{where}[{index}]", depth + 1) for index, inner in enumerate(value))
+        elif isinstance(value, str):
+            _refuse_surrogates(value, where)
+
+
+def _refuse_surrogates(text: str, field: str, label: str | None = None) -> None:
+    """``label``: what holds the text when it is not ``field``'s value (a key in it)."""
+    bad = next((ch for ch in text if unicodedata.category(ch) == "Cs"), None)
+    if bad is not None:
+        field = field.encode("utf-8", "replace").decode("utf-8")  # the path may hold one too
+        character = f"U+{ord(bad):04X}"
+        raise ControlCharacters(
+            REQUEST_ERRORS["surrogate_in_body"].format(label=label or label_for(field) or "本文", character=character),
+            field=field or None,
+            character=character,
+        )

@@ -4,10 +4,12 @@ generated from these). Numbers and texts are strict: "1" is not an item number."
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel, StrictBool, StrictInt, StrictStr
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel, StrictBool, StrictInt, StrictStr
 from spectree.model_adapter.pydantic_adapter import BaseFile
+
+from ..application import whole_version
 
 AnswerStatusCode = Literal["implemented", "partial", "planned", "not_implemented", "not_applicable"]
 VerdictCode = Literal["satisfied", "compensated", "unsatisfied", "not_applicable"]
@@ -18,7 +20,13 @@ PartyCode = Literal["connector", "bank", "common"]
 
 Text = Field(default="", max_length=20_000)
 RequiredText = Field(min_length=1, max_length=20_000)
-Version = Field(default=None, ge=0, description="The version you last read; a stale one answers 409.")
+# 79.0 is read as 79 (JSON libraries that keep every number a float); 79.5, true and "79" are
+# refused with 422 invalid_expected_version
+ExpectedVersion = Annotated[
+    Annotated[int, Field(ge=0)] | None,
+    BeforeValidator(whole_version),
+    Field(description="The version you last read; a stale one answers 409."),
+]
 
 
 class Body(BaseModel):
@@ -131,16 +139,16 @@ class AnswerIn(Body):
     issues: StrictStr = Text
     plan: StrictStr = Text
     remarks: StrictStr = Text
-    expected_version: StrictInt | None = Version
+    expected_version: ExpectedVersion = None
 
 
 class VersionIn(Body):
-    expected_version: StrictInt | None = Version
+    expected_version: ExpectedVersion = None
 
 
 class TextIn(Body):
     text: StrictStr = RequiredText
-    expected_version: StrictInt | None = Version
+    expected_version: ExpectedVersion = None
 
 
 class JudgementIn(Body):
@@ -149,7 +157,7 @@ class JudgementIn(Body):
     certification_id: StrictStr | None = Field(
         default=None, max_length=36, description="A certification of the connector accepted in lieu of evidence."
     )
-    expected_version: StrictInt | None = Version
+    expected_version: ExpectedVersion = None
 
 
 class ConditionIn(Body):
@@ -163,28 +171,28 @@ class DecisionIn(Body):
     comment: StrictStr = RequiredText
     conditions: list[ConditionIn] = Field(default_factory=list, max_length=50)
     next_review_on: date | None = Field(default=None, description="Default: the decision date one year later.")
-    expected_version: StrictInt | None = Version
+    expected_version: ExpectedVersion = None
 
 
 class ReviewCycleIn(Body):
     reason: Literal["annual", "item_changed", "advisory"]
     items: list[StrictInt] = Field(default_factory=list, max_length=200, description="Ignored for annual: all items.")
     note: StrictStr = Field(default="", max_length=2_000)
-    expected_version: StrictInt | None = Version
+    expected_version: ExpectedVersion = None
 
 
 class CommentIn(Body):
     comment: StrictStr = Text
-    expected_version: StrictInt | None = Version
+    expected_version: ExpectedVersion = None
 
 
 class ReasonIn(Body):
     reason: StrictStr = RequiredText
-    expected_version: StrictInt | None = Version
+    expected_version: ExpectedVersion = None
 
 
 class CustomItemAddIn(CustomItemIn):
-    expected_version: StrictInt | None = Version
+    expected_version: ExpectedVersion = None
 
 
 class AsOfQuery(BaseModel):

@@ -5,15 +5,17 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, current_app, g, jsonify, render_template, request
+from flask import Flask, Response, current_app, flash, g, jsonify, render_template, request
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 from eventsourcing.persistence import ConnectionUnavailableError
 from werkzeug.exceptions import HTTPException
 
 from ..api.errors import MalformedRequest, RequestValidationFailed
 from ..catalogue import CatalogueError
 from ..domain.errors import DomainError
-from ..messages import error_message
+from ..domain.text import label_for
+from ..messages import CSRF_EXPIRED, HTTP_ERRORS, MESSAGES, error_message
 from ..xlsx_errors import XlsxImportError, XlsxTooLarge
 
 log = logging.getLogger(__name__)
@@ -29,18 +31,31 @@ HTTP_CODES = {
     415: "unsupported_media_type",
     429: "too_many_requests",
 }
+# the engagement page's forms whose typed text survives an expired CSRF token: the page is
+# drawn again with the text in its form (the key the template reads its values under)
+KEPT_FORMS = {
+    "engagements.save_answer": "answer-{number}",
+    "engagements.ask": "ask-{number}",
+    "engagements.reply": "reply-{question_id}",
+    "engagements.judge": "judge-{number}",
+    "engagements.decide": "decision",
+}
+SECRET_FIELDS = ("csrf_token", "password", "totp", "code", "token", "secret")
 
 
 def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def error_response(status: int, code: str, message: str, **details: Any) -> tuple[Response | str, int]:
+def error_response(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None, **details: Any
+) -> tuple[Response | str, int, dict[str, str]]:
     if wants_json():
         error = {"code": code, "message": message}
         error.update({key: value for key, value in details.items() if value is not None})
-        return jsonify({"error": error}), status
-    return render_template("error.html", status=status, code=code, message=message), status
+        return jsonify({"error": error}), status, headers or {}
+    title = HTTP_ERRORS.get(status, HTTP_ERRORS[400 if status < 500 else 500])[0]
+    return render_template("error.html", status=status, code=code, title=title, message=message), status, headers or {}
 
 
 def log_refusal(code: str) -> None:
@@ -52,6 +67,38 @@ def log_refusal(code: str) -> None:
         current_app.extensions["container"].security_log.record(
             "authorisation_failure", code, actor=actor, client=request.remote_addr or "", path=request.path, method=request.method
         )
+
+
+def http_message(status: int, code: str) -> str:
+    """Werkzeug's descriptions are English: the API and the pages say it in Japanese."""
+    if wants_json() and code in MESSAGES:
+        return MESSAGES[code]
+    return HTTP_ERRORS.get(status, HTTP_ERRORS[400 if status < 500 else 500])[1]
+
+
+def kept_form_page() -> Any:
+    """An engagement form sent with an expired token: the page again, the typed text in its
+    form and a fresh token, so sending once more is all it takes."""
+    template = KEPT_FORMS.get(request.endpoint or "")
+    if template is None or not current_user.is_authenticated:
+        return None
+    from .engagements import _render
+
+    form_key = template.format(**(request.view_args or {}))
+    flash(CSRF_EXPIRED[1], "error")
+    try:
+        return _render(request.view_args["engagement_id"], values={form_key: request.form}, errors={form_key: {}}, status=400)
+    except DomainError:
+        return None
+
+
+def typed_fields() -> list[tuple[str, str]]:
+    """What a refused form held (no secrets), shown on the error page to be copied back."""
+    return [
+        (label_for(name), value)
+        for name, value in request.form.items(multi=True)
+        if value.strip() and not any(secret in name for secret in SECRET_FIELDS) and name != "expected_version"
+    ]
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -73,7 +120,8 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(RequestValidationFailed)
     def invalid_request(error: RequestValidationFailed):
         fields = ", ".join(".".join(e["loc"]) for e in error.errors) or "body"
-        return error_response(422, "validation_error", f"入力内容に誤りがあります: {fields}", errors=error.errors)
+        first = ".".join(error.errors[0]["loc"]) if error.errors else None
+        return error_response(422, "validation_error", f"入力内容に誤りがあります: {fields}", field=first or None, errors=error.errors)
 
     @app.errorhandler(XlsxTooLarge)
     def workbook_too_large(error: XlsxTooLarge):
@@ -87,14 +135,26 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(MalformedRequest)
     def malformed(error: MalformedRequest):
-        return error_response(400, error.code, str(error))
+        return error_response(error.status, error.code, str(error))
+
+    @app.errorhandler(CSRFError)
+    def csrf_expired(_error: CSRFError):
+        kept = kept_form_page()
+        if kept is not None:
+            return kept
+        title, message = CSRF_EXPIRED
+        page = render_template("error.html", status=400, code="csrf_expired", title=title, message=message, typed=typed_fields())
+        return page, 400
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         status = error.code or 500
         if status == 403:
             log_refusal("forbidden")
-        return error_response(status, HTTP_CODES.get(status, "http_error"), error.description or error.name)
+        code = HTTP_CODES.get(status, "http_error")
+        # Allow (405), WWW-Authenticate, Retry-After: what the status promises the client
+        headers = {key: value for key, value in error.get_headers() if key.lower() != "content-type"}
+        return error_response(status, code, http_message(status, code), headers)
 
     @app.errorhandler(CatalogueError)
     def catalogue_error(error: CatalogueError):
@@ -104,10 +164,9 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ConnectionUnavailableError)
     def busy(error: ConnectionUnavailableError):
         log.warning("database busy on %s %s: %s", request.method, request.path, error)
-        response, status = error_response(503, "busy", "混み合っています。少し待ってから再度お試しください。")
-        return response, status, {"Retry-After": "2"}
+        return error_response(503, "busy", HTTP_ERRORS[503][1], {"Retry-After": "2"})
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)
-        return error_response(500, "internal_error", "内部エラーが発生しました。時間をおいて再度お試しください。")
+        return error_response(500, "internal_error", HTTP_ERRORS[500][1])

@@ -30,14 +30,14 @@ def test_malformed_and_mistyped_bodies(callers, engagement):
     path = f"/engagements/{eid}/items/1/answer"
     connector = callers.connector
     assert error_of(connector.put(path, data="{not json", content_type="application/json"), 400)["code"] == "malformed_json"
-    assert error_of(connector.put(path, data="status=implemented", content_type="text/plain"), 400)["code"] == "unsupported_media_type"
+    assert error_of(connector.put(path, data="status=implemented", content_type="text/plain"), 415)["code"] == "unsupported_media_type"
     assert error_of(connector.put(path, json={"status": "done", "current_state": "x"}), 422)["code"] == "validation_error"
     assert error_of(connector.put(path, json={"status": "implemented"}), 422)["code"] == "validation_error"
     assert error_of(connector.put(path, json={"status": "implemented", "current_state": 5}), 422)["code"] == "validation_error"
     assert error_of(connector.put(path, json=["implemented"]), 422)["code"] == "validation_error"
     refused = error_of(connector.put(path, json={"status": "implemented", "current_state": "x", "state": "monitoring"}), 422)
     assert refused["errors"][0]["loc"] == ["state"]  # mass assignment refused
-    assert error_of(connector.put(path, json={"status": "implemented", "current_state": "x", "expected_version": "1"}), 422)
+    assert error_of(connector.put(path, json={"status": "implemented", "current_state": "x", "expected_version": "1"}), 422)["code"] == "invalid_expected_version"
     assert error_of(connector.put(f"/engagements/{eid}/items/99/answer", json={"status": "implemented", "current_state": "x"}), 404)["code"] == "item_not_found"
     assert error_of(connector.put(f"/engagements/{eid}/items/-1/answer", json={"status": "implemented", "current_state": "x"}), 404)
     assert error_of(connector.put(f"/engagements/{eid}/items/abc/answer", json={"status": "implemented", "current_state": "x"}), 404)

@@ -1,0 +1,36 @@
+"""How spectree names and lays out the OpenAPI document, so that generated clients get one
+class per schema: every component is named after its pydantic class (each nested model
+once, not once per parent under the same title), and a request body whose fields are all
+optional is documented as optional (the route also takes no body at all)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def component_name(model: type) -> str:
+    """Top-level components: the class name, which the schema's ``title`` also holds."""
+    return model.__name__
+
+
+def nested_component_name(_parent: str, child: str) -> str:
+    """Nested models (pydantic ``$defs``) share one component by their own class name."""
+    return child
+
+
+def served_document(spec: dict[str, Any]) -> dict[str, Any]:
+    """The document as ``GET /api/v1/openapi.json`` serves it: spectree's, with the request
+    bodies no field of which is required marked ``required: false``."""
+    schemas = spec["components"]["schemas"]
+    for operations in spec["paths"].values():
+        for operation in operations.values():
+            body = operation.get("requestBody")
+            if body and all(_no_required_field(content["schema"], schemas) for content in body["content"].values()):
+                body["required"] = False
+    return spec
+
+
+def _no_required_field(schema: dict[str, Any], schemas: dict[str, Any]) -> bool:
+    ref = schema.get("$ref", "")
+    target = schemas.get(ref.rsplit("/", 1)[-1], schema) if ref else schema
+    return target.get("type") == "object" and not target.get("required")
