@@ -57,7 +57,7 @@ REQUEST_ERRORS = {
     "malformed_json": "本文が正しいJSONではありません。",
     "json_too_deep": "本文のJSONの入れ子が深すぎます（{limit}段まで）。",
     "unsupported_media_type": "この形式の本文は受け付けられません。{expected} で送信してください。",
-    "surrogate_in_body": "{label}に使用できない文字（{character}）が含まれています。",
+    "unstorable_character": "{label}に使用できない文字（{character}）が含まれています。",
 }
 
 # Errors of HTTP itself (unknown page, method, size, expired form…), by status: the page's

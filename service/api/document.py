@@ -18,15 +18,25 @@ def nested_component_name(_parent: str, child: str) -> str:
     return child
 
 
+# what the API's before_request check answers on any route that takes a body
+BODY_ERRORS = {"400": "Bad Request", "413": "Request Entity Too Large", "415": "Unsupported Media Type"}
+
+
 def served_document(spec: dict[str, Any]) -> dict[str, Any]:
     """The document as ``GET /api/v1/openapi.json`` serves it: spectree's, with the request
-    bodies no field of which is required marked ``required: false``."""
+    bodies no field of which is required marked ``required: false``, and the errors of a
+    body that cannot be read documented on every operation that takes one."""
     schemas = spec["components"]["schemas"]
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}
     for operations in spec["paths"].values():
         for operation in operations.values():
             body = operation.get("requestBody")
-            if body and all(_no_required_field(content["schema"], schemas) for content in body["content"].values()):
+            if not body:
+                continue
+            if all(_no_required_field(content["schema"], schemas) for content in body["content"].values()):
                 body["required"] = False
+            for status, description in BODY_ERRORS.items():
+                operation["responses"].setdefault(status, {"description": description, "content": error})
     return spec
 
 

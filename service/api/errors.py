@@ -56,13 +56,16 @@ def reject_invalid_request(req: Any, _response: Any, error: Exception | None, _i
 
 def check_json_body() -> None:
     """``before_request`` of the API: a write takes the body its route declares — JSON (an
-    object, when there is a body at all) or a multipart form."""
+    object, when there is a body at all) or a multipart form — and no text of the request
+    (path, query, body) holds a character that can be neither stored nor echoed."""
+    _check_values({**(request.view_args or {}), **_fields(request.args)})
     if request.method not in ("POST", "PUT", "PATCH"):
         return
     declared = _declared_body()
     if declared == "form":
         if request.mimetype != "multipart/form-data":
             raise UnsupportedMediaType("multipart/form-data")
+        _check_values(_fields(request.form))
         return
     if request.mimetype in FORM_TYPES:
         raise UnsupportedMediaType("application/json")
@@ -83,6 +86,11 @@ def check_json_body() -> None:
         raise RequestValidationFailed([{"loc": [], "msg": "Input should be a JSON object", "type": "model_type"}])
 
 
+def _fields(values: Any) -> dict[str, Any]:
+    """A query's or form's fields by name: one value as itself, a repeated one as a list."""
+    return {name: found[0] if len(found) == 1 else found for name, found in values.lists()}
+
+
 def _declared_body() -> str | None:
     """``"form"`` or ``"json"`` as the route's spectree declaration says (None: no body)."""
     from . import spec  # the routes are declared with it; imported when first asked
@@ -98,8 +106,7 @@ def _declared_body() -> str | None:
 
 def _check_values(parsed: Any) -> None:
     """No deeper than ``MAX_DEPTH`` (each layer is validated and may be echoed in an error,
-    one stack frame a level), and no lone surrogate in any key or text: UTF-8 cannot encode
-    one, so it could be neither stored nor sent back."""
+    one stack frame a level), and no unstorable character in any key or text."""
     pending: list[tuple[Any, str, int]] = [(parsed, "", 0)]
     while pending:
         value, where, depth = pending.pop()
@@ -107,23 +114,27 @@ def _check_values(parsed: Any) -> None:
             raise MalformedRequest("json_too_deep", limit=MAX_DEPTH)
         if isinstance(value, dict):
             for key, inner in value.items():
-                _refuse_surrogates(key, where, "本文の項目名")
+                key = key if isinstance(key, str) else ""  # a form part may come without a name
+                _refuse_unstorable(key, where, "本文の項目名")
                 field = f"{where}.{key}" if where else key
                 pending.append((inner, field, depth + 1))
         elif isinstance(value, list):
             pending.extend((inner, f"{where}[{index}]", depth + 1) for index, inner in enumerate(value))
         elif isinstance(value, str):
-            _refuse_surrogates(value, where)
+            _refuse_unstorable(value, where)
 
 
-def _refuse_surrogates(text: str, field: str, label: str | None = None) -> None:
-    """``label``: what holds the text when it is not ``field``'s value (a key in it)."""
-    bad = next((ch for ch in text if unicodedata.category(ch) == "Cs"), None)
+def _refuse_unstorable(text: str, field: str, label: str | None = None) -> None:
+    """A lone surrogate (UTF-8 cannot encode one: neither stored nor sent back) or NUL
+    (PostgreSQL refuses it in text, ids and lookups too). Other control characters are the
+    domain's to refuse, field by field (``domain.text``). ``label``: what holds the text when
+    it is not ``field``'s value (a key in it)."""
+    bad = next((ch for ch in text if ch == "\x00" or unicodedata.category(ch) == "Cs"), None)
     if bad is not None:
         field = field.encode("utf-8", "replace").decode("utf-8")  # the path may hold one too
         character = f"U+{ord(bad):04X}"
         raise ControlCharacters(
-            REQUEST_ERRORS["surrogate_in_body"].format(label=label or label_for(field) or "本文", character=character),
+            REQUEST_ERRORS["unstorable_character"].format(label=label or label_for(field) or "本文", character=character),
             field=field or None,
             character=character,
         )

@@ -4,6 +4,9 @@ the OpenAPI document."""
 
 from __future__ import annotations
 
+import json
+import re
+
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
@@ -75,3 +78,58 @@ def test_the_document_lists_every_contract_route(client):
         for method, operation in operations.items():
             if (method, path) != ("post", "/api/v1/auth/token"):
                 assert "401" in operation["responses"], (method, path)
+
+
+def _schemas_in(node, found):
+    """Every schema object of the document (components, nested $defs, inline ones)."""
+    if isinstance(node, dict):
+        if "title" in node and ("properties" in node or "$defs" in node or node.get("type") == "object"):
+            found.append(node)
+        for value in node.values():
+            _schemas_in(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            _schemas_in(value, found)
+    return found
+
+
+def test_every_schema_title_names_one_schema(client):
+    """Code generators name a class after a schema's title: two schemas under one title
+    (three OrgRef once) make them drop the models that use them."""
+    document = client.get("/api/v1/openapi.json").json
+    components = document["components"]["schemas"]
+    assert all(schema.get("title") == name for name, schema in components.items()), [
+        (name, schema.get("title")) for name, schema in components.items() if schema.get("title") != name
+    ]
+    by_title: dict[str, set[str]] = {}
+    for schema in _schemas_in(document, []):
+        by_title.setdefault(schema["title"], set()).add(json.dumps(schema, sort_keys=True))
+    shared = {title: len(shapes) for title, shapes in by_title.items() if len(shapes) > 1}
+    assert shared == {}
+    refs = set(re.findall(r'"#/components/schemas/([^"]+)"', json.dumps(document)))
+    assert refs <= set(components) and "$defs" not in json.dumps(document)
+
+
+def test_every_error_is_documented_in_the_shape_it_is_sent(client):
+    document = client.get("/api/v1/openapi.json").json
+    components = document["components"]["schemas"]
+    assert not [name for name in components if "ValidationError" in name]
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            assert {"422", "503"} <= set(responses), (method, path)
+            if "requestBody" in operation:
+                assert {"400", "413", "415", "422"} <= set(responses), (method, path)
+            for status, response in responses.items():
+                if int(status) >= 400:
+                    ref = response["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+                    error = components[ref]["properties"]["error"]["$ref"].rsplit("/", 1)[-1]
+                    assert {"code", "message"} <= set(components[error]["required"]), (method, path, status)
+
+
+def test_bodies_without_a_required_field_are_optional(client):
+    document = client.get("/api/v1/openapi.json").json
+    close = document["paths"]["/api/v1/engagements/{engagement_id}/questions/{question_id}/close"]["post"]
+    assert close["requestBody"]["required"] is False
+    answer = document["paths"]["/api/v1/engagements/{engagement_id}/items/{number}/answer"]["put"]
+    assert answer["requestBody"]["required"] is True

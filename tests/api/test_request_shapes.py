@@ -44,6 +44,10 @@ def test_unreadable_bodies_answer_4xx_with_a_code_and_change_nothing(callers, en
     assert error_of(raw(connector, "put", answer, '{"\\udfff": 1}'), 422)["code"] == "control_characters"
     nested = raw(callers.reviewer, "post", "/engagements", '{"title": "x", "connector_org_id": "x", "dropped_items": [{"reason": "\\udbff"}]}')
     assert error_of(nested, 422)["field"] == "dropped_items[0].reason"
+    nul = error_of(callers.reviewer.post("/engagements", json={"title": "x", "connector_org_id": "\u0000x"}), 422)
+    assert (nul["code"], nul["field"]) == ("control_characters", "connector_org_id")  # PostgreSQL refuses NUL
+    assert error_of(callers.reviewer.get("/engagements", query_string={"after": "a\u0000"}), 422)["field"] == "after"
+    assert error_of(connector.post("/library/shares/%00/revoke", json={}), 422)["field"] == "bank_org_id"
     bell = error_of(connector.put(answer, json={**WRITE, "current_state": "a\u0007b"}), 422)
     assert bell["code"] == "control_characters" and bell["field"] == "current_state"
 
