@@ -17,7 +17,7 @@ from ..catalogue import edition_to_dict
 from ..domain.codes import Role
 from ..domain.errors import Invalid, InvalidToken, RoleNotAllowed
 from . import schemas as s
-from .document import component_name, nested_component_name, served_document
+from .document import NamedOperations, component_name, nested_component_name, served_document
 from .errors import reject_invalid_request
 from ..web.files import XLSX_TYPE, file_response, xlsx_filename
 from .representation import engagement_json, library_json, summary_json, timeline_json
@@ -41,6 +41,7 @@ def responses(**ok: Any) -> Response:
 
 spec = SpecTree(
     "flask",
+    backend=NamedOperations,
     mode="strict",
     page_templates={},
     annotations=False,

@@ -74,6 +74,8 @@ def test_the_document_lists_every_contract_route(client):
     }
     documented = {(method, path) for path, operations in document["paths"].items() for method in operations}
     assert expected <= documented
+    names = [operation["operationId"] for operations in document["paths"].values() for operation in operations.values()]
+    assert len(set(names)) == len(names) and "close_question" in names  # one client function per view
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
             if (method, path) != ("post", "/api/v1/auth/token"):
