@@ -540,6 +540,7 @@ class ReviewApplication(Application):
         """Copy the engagement's current connector and common answers into the library."""
         engagement = self._visible(actor, engagement_id)
         library = self._own_library(actor)
+        engagement.require(actor, "write_some")
         for item in engagement.items:
             answer = item["answer"]
             if item["dropped"] is None and not item["custom"] and answer and item["party"] != "bank":
@@ -550,6 +551,7 @@ class ReviewApplication(Application):
         """Fill every connector/common item the connector may write and has not answered in
         this cycle from the library (one save: all or nothing)."""
         engagement = self._for_update(actor, engagement_id, expected_version)
+        engagement.require(actor, "write_some")
         library = self._own_library(actor)
         for item in engagement.items:
             entry = library.entry(item["number"])
@@ -592,6 +594,7 @@ class ReviewApplication(Application):
         if actor.role not in (Role.CONNECTOR, Role.REVIEWER):
             raise RoleNotAllowed("回答を取り込めるのはAPI接続先または審査担当者です。")
         engagement = self._for_update(actor, engagement_id, expected_version)
+        engagement.require(actor, "write_some")
         side = "connector" if actor.role is Role.CONNECTOR else "bank"
         changes = import_answers(data, engagement, self.editions.get(engagement.edition), side=side)
         for change in changes:

@@ -113,6 +113,7 @@ class AnswerLibrary(Aggregate):
         source: str | None,
         timestamp: datetime | None = None,
     ) -> None:
+        previous = self.entries.get(str(number)) or {}
         self.entries[str(number)] = {
             "status": status,
             "current_state": current_state,
@@ -122,7 +123,7 @@ class AnswerLibrary(Aggregate):
             "by": {"id": actor["id"], "name": actor["name"], "org": actor["org_name"]},
             "at": timestamp.isoformat() if timestamp else None,
             "source": source,
-            "version": self.version + 1,
+            "version": previous.get("version", 0) + 1,  # this entry's own saves, not the library's
         }
 
     # ------------------------------------------------------------------ sharing

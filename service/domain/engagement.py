@@ -19,6 +19,9 @@ from .checklist import CheckItem, Edition, EditionDiff, Party
 from .codes import AnswerStatus, CycleReason, Outcome, Role, State, Verdict
 from .errors import (
     AdvisoryAlreadyNoticed,
+    Conflict,
+    Forbidden,
+    NotFound,
     AdvisoryNotFound,
     AlreadyAcknowledged,
     AlreadyReminded,
@@ -52,6 +55,20 @@ SIDE_PARTIES = {
 }
 
 
+_GUARDS = {  # what a person may be offered → the guard of the command that does it
+    "answer": "_require_pen",
+    "judge": "_require_reviewing",
+    "ask": "_require_reviewing",
+    "reply": "_require_conversation",
+    "close": "_require_reviewer_while_open",
+    "submit": "_require_submittable",
+    "decide": "_require_reviewer_while_open",
+    "start_cycle": "_require_cycle_startable",
+    "withdraw": "_require_withdrawable",
+    "write_some": "_require_some_pen",
+}
+
+
 def actor_ref(actor: dict[str, str]) -> dict[str, str]:
     """The ``by`` shape shown on answers, judgements and timeline entries."""
     return {"id": actor["id"], "name": actor["name"], "org": actor["org_name"], "org_id": actor["org_id"]}
@@ -65,15 +82,32 @@ def one_year_later(day: date) -> date:
         return day.replace(year=day.year + 1, day=28)
 
 
+PLAN_REQUIRED = (AnswerStatus.PLANNED, AnswerStatus.NOT_IMPLEMENTED)
+GAPS_EXPECTED = (AnswerStatus.PARTIAL, *PLAN_REQUIRED)
+
+
 def checked_answer(status: Any, current_state: Any, issues: Any, plan: Any, remarks: Any) -> dict[str, str]:
-    """An answer's five fields, validated (対応状況区分 and 現在の対応状況 required)."""
-    return {
-        "status": parse_code(AnswerStatus, status, "status").value,
+    """An answer's five fields, validated: 対応状況区分 and 現在の対応状況 always, and for an item
+    not yet met the plan the フォーマット exists to capture."""
+    code = parse_code(AnswerStatus, status, "status")
+    answer = {
+        "status": code.value,
         "current_state": clean_text(current_state, "current_state", required=True),
         "issues": clean_text(issues, "issues"),
         "plan": clean_text(plan, "plan"),
         "remarks": clean_text(remarks, "remarks"),
     }
+    if code in PLAN_REQUIRED and not answer["plan"].strip():
+        raise Invalid(f"「{code.label}」の回答には課題への対応計画を入力してください。", field="plan")
+    return answer
+
+
+def answer_gaps(answer: dict[str, Any] | None) -> list[str]:
+    """The フォーマット columns an answer leaves empty although its status calls for them
+    (課題認識, 課題への対応計画 of an item only partly met or not met): shown as a warning."""
+    if answer is None or AnswerStatus(answer["status"]) not in GAPS_EXPECTED:
+        return []
+    return [key for key in ("issues", "plan") if not answer[key].strip()]
 
 
 def answer_fields(answer: dict[str, Any]) -> dict[str, str]:
@@ -335,6 +369,53 @@ class Engagement(Aggregate):
 
     # ------------------------------------------------------------------ guards
 
+    def require(self, actor: Actor, action: str, number: int | None = None) -> None:
+        """Raise the named error that stops ``actor`` doing ``action`` now (on item ``number``)."""
+        guard = getattr(self, _GUARDS[action])
+        guard(actor) if number is None else guard(actor, number)
+
+    def may(self, actor: Actor, action: str, number: int | None = None) -> bool:
+        """Whether ``actor`` may do ``action`` now: the command's own guard run without acting,
+        so that pages offer exactly what the command would accept."""
+        try:
+            self.require(actor, action, number)
+        except (Forbidden, Conflict, NotFound):
+            return False
+        return True
+
+    def _require_reviewing(self, actor: Actor, number: int) -> None:
+        """A reviewer judges or asks about an item of the open cycle."""
+        self._require_role(actor, Role.REVIEWER)
+        self._require_state(*OPEN_STATES)
+        self._require_active_item(number)
+        self._require_in_cycle(number)
+
+    def _require_conversation(self, actor: Actor) -> None:
+        self._require_role(actor, Role.REVIEWER, Role.CONNECTOR)
+        self._require_state(*OPEN_STATES)
+
+    def _require_reviewer_while_open(self, actor: Actor) -> None:
+        """Closing questions and deciding: the reviewer, while the review is open."""
+        self._require_role(actor, Role.REVIEWER)
+        self._require_state(*OPEN_STATES)
+
+    def _require_submittable(self, actor: Actor) -> None:
+        self._require_role(actor, Role.CONNECTOR)
+        self._require_state(State.DRAFT)
+
+    def _require_cycle_startable(self, actor: Actor) -> None:
+        self._require_role(actor, Role.REVIEWER, Role.SYSTEM)
+        self._require_state(State.MONITORING)
+
+    def _require_withdrawable(self, actor: Actor) -> None:
+        self._require_role(actor, Role.REVIEWER, Role.CONNECTOR)
+        self._require_not_withdrawn()
+
+    def _require_some_pen(self, actor: Actor) -> None:
+        """Bulk writes (Excel import, library fill) need at least one item the actor may write."""
+        if not any(self.may(actor, "answer", item["number"]) for item in self.items):
+            raise PenNotHeld("現在回答を編集できる確認項目はありません。")
+
     def _require_role(self, actor: Actor, *roles: Role) -> None:
         if actor.role not in roles:
             raise RoleNotAllowed("この操作を行う権限がありません。", role=actor.role.value)
@@ -503,8 +584,7 @@ class Engagement(Aggregate):
 
     def submit(self, actor: Actor) -> None:
         """The connector hands the pen to the bank: every connector/common item of the cycle answered."""
-        self._require_role(actor, Role.CONNECTOR)
-        self._require_state(State.DRAFT)
+        self._require_submittable(actor)
         missing = self.missing_answers()
         if missing:
             raise AnswersMissing(f"未回答の確認項目があります: {'、'.join(map(str, missing))}", items=missing)
@@ -518,10 +598,7 @@ class Engagement(Aggregate):
     # ------------------------------------------------------------------ questions and answers
 
     def ask_question(self, actor: Actor, number: int, text: str, question_id: str) -> None:
-        self._require_role(actor, Role.REVIEWER)
-        self._require_state(*OPEN_STATES)
-        self._require_active_item(number)
-        self._require_in_cycle(number)
+        self._require_reviewing(actor, number)
         self._question_asked(
             actor=actor.as_record(), question_id=question_id, number=number, text=clean_text(text, "text", required=True)
         )
@@ -544,9 +621,8 @@ class Engagement(Aggregate):
         self.state = State.UNDER_REVIEW.value
 
     def post_reply(self, actor: Actor, question_id: str, text: str) -> None:
-        self._require_role(actor, Role.REVIEWER, Role.CONNECTOR)
+        self._require_conversation(actor)
         self.question(question_id)
-        self._require_state(*OPEN_STATES)
         question = self._require_open_question(question_id)
         self._reply_posted(
             actor=actor.as_record(),
@@ -564,9 +640,8 @@ class Engagement(Aggregate):
         )
 
     def close_question(self, actor: Actor, question_id: str) -> None:
-        self._require_role(actor, Role.REVIEWER)
+        self._require_reviewer_while_open(actor)
         self.question(question_id)
-        self._require_state(*OPEN_STATES)
         question = self._require_open_question(question_id)
         self._question_closed(actor=actor.as_record(), question_id=question_id, number=question["item"])
 
@@ -585,10 +660,7 @@ class Engagement(Aggregate):
     ) -> None:
         """Judge one item; ``certification`` (already checked to be the connector's, valid and
         covering the item) records a third-party certification accepted in lieu of evidence."""
-        self._require_role(actor, Role.REVIEWER)
-        self._require_state(*OPEN_STATES)
-        self._require_active_item(number)
-        self._require_in_cycle(number)
+        self._require_reviewing(actor, number)
         code = parse_code(Verdict, verdict, "verdict")
         needs_reason = code in (Verdict.UNSATISFIED, Verdict.COMPENSATED)
         comment = clean_text(comment, "comment", required=needs_reason)
@@ -627,8 +699,7 @@ class Engagement(Aggregate):
         next_review_on: Any = None,
     ) -> None:
         """The holistic decision: an unsatisfied item does not force a rejection."""
-        self._require_role(actor, Role.REVIEWER)
-        self._require_state(*OPEN_STATES)
+        self._require_reviewer_while_open(actor)
         unjudged = self.unjudged()
         if unjudged:
             raise ItemsNotJudged(f"未判定の確認項目があります: {'、'.join(map(str, unjudged))}", items=unjudged)
@@ -739,8 +810,7 @@ class Engagement(Aggregate):
 
     def start_review_cycle(self, actor: Actor, reason: Any, items: Iterable[int] = (), note: Any = "") -> None:
         """Reopen the items concerned (all of them for ``annual``); earlier cycles stay readable."""
-        self._require_role(actor, Role.REVIEWER, Role.SYSTEM)
-        self._require_state(State.MONITORING)
+        self._require_cycle_startable(actor)
         code = parse_code(CycleReason, reason, "reason")
         if code is CycleReason.INITIAL:
             raise Invalid("初回の審査サイクルは案件の作成時に始まります。", field="reason")
@@ -916,8 +986,7 @@ class Engagement(Aggregate):
 
     def withdraw(self, actor: Actor, reason: Any) -> None:
         """Either side ends the engagement (application withdrawn, or connection terminated)."""
-        self._require_role(actor, Role.REVIEWER, Role.CONNECTOR)
-        self._require_not_withdrawn()
+        self._require_withdrawable(actor)
         self._withdrawn(actor=actor.as_record(), reason=clean_text(reason, "reason", required=True))
 
     @event("Withdrawn")

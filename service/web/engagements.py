@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Callable
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -15,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 
 from ..domain.checklist import CheckItem, Party
 from ..domain.codes import CycleReason, Role, State, Verdict
-from ..domain.engagement import BEFORE_DECISION, OPEN_STATES, SIDE_PARTIES, Engagement
+from ..domain.engagement import Engagement, answer_gaps
 from ..domain.errors import DomainError, Invalid
 from ..domain.text import parse_instant
 from ..messages import error_message
@@ -200,13 +200,14 @@ def _render_body(
         values=values or {},
         verdicts=list(Verdict),
         reasons=[r for r in CycleReason if r is not CycleReason.INITIAL],
-        can_submit=not read_only and actor.role is Role.CONNECTOR and engagement.state == State.DRAFT.value,
+        can_submit=not read_only and engagement.may(actor, "submit"),
+        can_write_some=not read_only and engagement.may(actor, "write_some"),
         missing=engagement.missing_answers() if engagement.state == State.DRAFT.value else [],
-        can_decide=not read_only and actor.role is Role.REVIEWER and engagement.state in _values(OPEN_STATES),
+        can_decide=not read_only and engagement.may(actor, "decide"),
         unjudged=engagement.unjudged(),
         open_questions=engagement.open_questions(),
-        can_start_cycle=not read_only and actor.role is Role.REVIEWER and engagement.state == State.MONITORING.value,
-        can_withdraw=not read_only and actor.role in (Role.REVIEWER, Role.CONNECTOR) and engagement.state != State.WITHDRAWN.value,
+        can_start_cycle=not read_only and engagement.may(actor, "start_cycle"),
+        can_withdraw=not read_only and engagement.may(actor, "withdraw"),
         condition_rows=range(MAX_CONDITION_ROWS),
         today=c.reviews.today(),
         counts=_verdict_counts(engagement),
@@ -231,10 +232,6 @@ def _usable_certifications(c: Any, connector_id: str) -> list[dict[str, Any]]:
     ]
 
 
-def _values(states: tuple[State, ...]) -> set[str]:
-    return {state.value for state in states}
-
-
 def _item_view(
     engagement: Engagement,
     item: dict[str, Any],
@@ -244,25 +241,24 @@ def _item_view(
     certifications: list[dict[str, Any]],
 ) -> dict[str, Any]:
     number = item["number"]
-    active = item["dropped"] is None
-    in_cycle = number in engagement.cycle["items"]
-    own_party = item["party"] in SIDE_PARTIES.get(actor.role, ())
-    if actor.role is Role.CONNECTOR:
-        may_answer = own_party and active and engagement.connector_holds_pen(number)
-    else:
-        may_answer = own_party and active and in_cycle and engagement.state in _values(BEFORE_DECISION)
-    reviewing = actor.role is Role.REVIEWER and active and in_cycle and engagement.state in _values(OPEN_STATES)
+    writable = not read_only
+
+    def may(action: str, on: int | None = number) -> bool:
+        return writable and engagement.may(actor, action, on)
+
+    reviewing = may("judge")
     return {
         **item,
         "category": item["category"],
         "catalogue_html": catalogue_html(catalogue_item) if catalogue_item else "",
-        "in_cycle": in_cycle,
+        "in_cycle": number in engagement.cycle["items"],
         "questions": [q for q in engagement.questions if q["item"] == number],
-        "may_answer": not read_only and may_answer,
-        "may_judge": not read_only and reviewing,
-        "may_ask": not read_only and reviewing,
-        "may_reply": not read_only and actor.role in (Role.REVIEWER, Role.CONNECTOR) and engagement.state in _values(OPEN_STATES),
-        "may_close": not read_only and actor.role is Role.REVIEWER and engagement.state in _values(OPEN_STATES),
+        "gaps": answer_gaps(item["answer"]),
+        "may_answer": may("answer"),
+        "may_judge": reviewing,
+        "may_ask": reviewing,
+        "may_reply": may("reply", None),
+        "may_close": may("close", None),
         "certifications": [c for c in certifications if number in c["items"]] if reviewing else [],
         "evidence": item.get("evidence", []),
     }
@@ -279,13 +275,20 @@ def _verdict_counts(engagement: Engagement) -> dict[str, int]:
 # ---------------------------------------------------------------- actions
 
 
-def _act(engagement_id: str, form_key: str, command: Callable[[int | None], Any], done: str, anchor: str = ""):
+def _act(
+    engagement_id: str,
+    form_key: str,
+    command: Callable[[int | None], Any],
+    done: str | Callable[[Any], str],
+    anchor: str = "",
+):
     """Run one use case from a form. Invalid input re-renders the page with the
     messages next to the fields and what was typed; a conflict re-renders with
-    the message on top (nothing the user typed is lost)."""
+    the message on top (nothing the user typed is lost). ``done`` says what happened
+    (given the use case's result when it depends on it)."""
     expected = _int(request.form.get("expected_version"))
     try:
-        command(expected)
+        result = command(expected)
     except Invalid as error:
         field = str(error.context.get("field") or "form").split(".")[-1].split("[")[0]
         return _render(
@@ -300,7 +303,7 @@ def _act(engagement_id: str, form_key: str, command: Callable[[int | None], Any]
         flash(error_message(error), "error")
         status = {"forbidden": 403, "conflict": 409, "not_found": 404, "unauthenticated": 401}[error.kind]
         return _render(engagement_id, values={form_key: request.form}, errors={form_key: {}}, status=status)
-    flash(done)
+    flash(done(result) if callable(done) else done)
     return redirect(url_for(".show", engagement_id=engagement_id, _anchor=anchor), 303)
 
 
@@ -549,22 +552,37 @@ def import_xlsx(engagement_id: str):
 @bp.post("/<engagement_id>/prefill")
 @roles_required(Role.CONNECTOR)
 def prefill(engagement_id: str):
+    reviews = container().reviews
+    before = reviews.engagement(current_actor(), engagement_id).version
+
+    def done(engagement: Engagement) -> str:
+        filled = engagement.version - before  # one event per item filled
+        return f"回答ライブラリの内容を{filled}項目に反映しました。" if filled else "反映できる項目はありませんでした。"
+
     return _act(
         engagement_id,
         "library",
-        lambda expected: container().reviews.prefill_from_library(current_actor(), engagement_id, expected_version=expected),
-        "回答ライブラリの内容を未回答の項目に反映しました。",
+        lambda expected: reviews.prefill_from_library(current_actor(), engagement_id, expected_version=expected),
+        done,
     )
 
 
 @bp.post("/<engagement_id>/library")
 @roles_required(Role.CONNECTOR)
 def save_to_library(engagement_id: str):
+    reviews = container().reviews
+    library = reviews.library(current_actor())
+    before = library.version if library else 1  # a library begins with the event that starts it
+
+    def done(saved: Any) -> str:
+        changed = saved.version - before  # one event per entry that changed
+        return f"{changed}項目の回答を回答ライブラリに保存しました。" if changed else "回答ライブラリと同じ内容のため、保存した項目はありませんでした。"
+
     return _act(
         engagement_id,
         "library",
-        lambda _expected: container().reviews.save_answers_to_library(current_actor(), engagement_id),
-        "この案件の回答を回答ライブラリに保存しました。",
+        lambda _expected: reviews.save_answers_to_library(current_actor(), engagement_id),
+        done,
     )
 
 

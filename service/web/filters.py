@@ -12,6 +12,7 @@ from markupsafe import Markup, escape
 
 from ..domain.checklist import Party
 from ..domain.codes import AnswerStatus, CycleReason, Outcome, Role, State, Verdict
+from ..domain.text import label_for
 
 LABELLED = {
     "status": AnswerStatus,
@@ -57,6 +58,8 @@ def register_filters(app: Flask, zone: ZoneInfo) -> None:
         for method in methods:
             groups.setdefault(method.group, []).append(method.text)
         return list(groups.items())
+
+    app.add_template_filter(label_for, "field_label")
 
     @app.template_filter("label")
     def label(value: str | None, kind: str) -> str:

@@ -26,7 +26,7 @@ import pytest
 from service.domain.actors import SYSTEM_ACTOR, Actor
 from service.domain.checklist import Category, CheckItem, Edition, Method, Party, Reference
 from service.domain.codes import Role, State
-from service.domain.engagement import Engagement, one_year_later
+from service.domain.engagement import Engagement, answer_gaps, one_year_later
 from service.domain.errors import (
     AdvisoryAlreadyNoticed,
     AdvisoryNotFound,
@@ -445,8 +445,25 @@ def test_connector_saves_an_answer_with_all_fields():
 @pytest.mark.parametrize("status", ["implemented", "partial", "planned", "not_implemented", "not_applicable"])
 def test_every_answer_status_code_is_accepted(status):
     eng = open_engagement()
-    answer(eng, 1, status=status)
+    answer(eng, 1, status=status, plan="来期に多要素認証を導入する")
     assert eng.item(1)["answer"]["status"] == status
+
+
+@pytest.mark.parametrize("status", ["planned", "not_implemented"])
+@pytest.mark.parametrize("plan", ["", "  ", "\n", None])
+def test_an_unmet_item_needs_its_plan(status, plan):
+    eng = open_engagement()
+    with pytest.raises(Invalid) as refused:
+        answer(eng, 1, status=status, plan=plan)
+    assert refused.value.context["field"] == "plan" and "課題への対応計画" in refused.value.detail
+    assert eng.item(1)["answer"] is None
+
+
+@pytest.mark.parametrize("status, gaps", [("partial", ["issues", "plan"]), ("planned", ["issues"]), ("implemented", []), ("not_applicable", [])])
+def test_answers_that_leave_the_format_columns_empty_are_flagged(status, gaps):
+    eng = open_engagement()
+    answer(eng, 1, status=status, plan="計画" if status == "planned" else "")
+    assert answer_gaps(eng.item(1)["answer"]) == gaps
 
 
 @pytest.mark.parametrize("status", ["done", "", None, "対応済", "IMPLEMENTED", 1])

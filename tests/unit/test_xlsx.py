@@ -172,7 +172,7 @@ def test_one_row_per_item_with_labels_references_and_answers():
 @pytest.mark.parametrize("status", list(AnswerStatus))
 def test_status_is_written_as_its_japanese_label(status: AnswerStatus):
     eng = open_engagement()
-    answer(eng, CONNECTOR_ITEMS[0], status=status.value)
+    answer(eng, CONNECTOR_ITEMS[0], status=status.value, plan="来期に対応する")
     ws = load_workbook(io.BytesIO(export_engagement(eng, EDITION, include_review=False)))["フォーマット"]
     assert ws[f"{COL['対応状況区分']}{row_of(eng, CONNECTOR_ITEMS[0])}"].value == status.label
     assert status.label in ("対応済", "一部対応", "未対応（計画あり）", "未対応", "対象外")
@@ -328,14 +328,14 @@ required = texts.filter(lambda text: bool(text.strip()))
     answers=st.lists(
         st.tuples(st.sampled_from(list(AnswerStatus)), required, texts, required, texts), min_size=1, max_size=4
     ),
-    bank=st.tuples(st.sampled_from(list(AnswerStatus)), required, texts),
+    bank=st.tuples(st.sampled_from(list(AnswerStatus)), required, required),
     title=st.text(alphabet="案件テスト=+-@😀 ", min_size=1, max_size=20).filter(str.strip),
 )
 def test_round_trip_changes_nothing(answers, bank, title):
     eng = open_engagement(title=title)
     for number, (status, current_state, issues, plan, remarks) in zip(connector_side(eng) + [45], answers):
         answer(eng, number, status=status.value, current_state=current_state, issues=issues, plan=plan, remarks=remarks)
-    answer(eng, BANK_ITEMS[0], REVIEWER, status=bank[0].value, current_state=bank[1], remarks=bank[2])
+    answer(eng, BANK_ITEMS[0], REVIEWER, status=bank[0].value, current_state=bank[1], plan=bank[2])
     data = export_engagement(eng, EDITION, include_review=True)
     assert import_answers(data, eng, EDITION, side="connector") == []
     assert import_answers(data, eng, EDITION, side="bank") == []
