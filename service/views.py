@@ -19,6 +19,7 @@ from .domain.actors import Actor
 from .domain.codes import Role
 from .domain.errors import EngagementNotFound, Invalid
 from .domain.text import fold
+from .health import scheduler_heartbeat
 from .projections.advisories import advisories, notices
 from .projections.board import board
 from .projections.inbox import inbox
@@ -316,6 +317,16 @@ class AdvisoryViews:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+
+    def delivery(self) -> dict[str, Any]:
+        """What the liaison desk is told about delivery: per advisory, the engagements still
+        waiting for the clock's advisory_fanout, and when the clock last beat (None: never)."""
+        with self.engine.connect() as connection:
+            beat = connection.scalar(select(scheduler_heartbeat.c.at))
+        return {
+            "awaiting": {advisory["advisory_id"]: len(engagement_ids) for advisory, engagement_ids in self.to_fan_out()},
+            "clock_beat": as_utc(beat) if beat is not None else None,
+        }
 
     def to_fan_out(self) -> list[tuple[dict[str, Any], list[str]]]:
         """Each advisory with the active engagements, opened before it was published, that lack it."""

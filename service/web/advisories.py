@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import datetime, timedelta, timezone
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
@@ -17,13 +17,20 @@ bp = Blueprint("advisories", __name__, url_prefix="/advisories")
 EVERYONE = tuple(Role.assignable())
 
 
+CLOCK_STALE = timedelta(minutes=3)  # the clock beats every minute
+
+
 def _page(errors: dict[str, str] | None = None, status: int = 200):
     c = container()
     actor = current_actor()
+    delivery = c.advisories.delivery() if actor.role is Role.LIAISON else None
+    beat = delivery["clock_beat"] if delivery else None
     return (
         render_template(
             "advisories.html",
             advisories=c.advisories.listing(actor),
+            awaiting=delivery["awaiting"] if delivery else {},
+            clock_stopped=delivery is not None and (beat is None or datetime.now(timezone.utc) - beat > CLOCK_STALE),
             severities=SEVERITIES,
             errors=errors or {},
             values=request.form if request.method == "POST" else {},
@@ -46,20 +53,19 @@ def publish():
     try:
         try:
             items = [int(n) for n in form.getlist("items")]
-            respond_by = date.fromisoformat(form.get("respond_by", ""))
         except ValueError:
-            raise Invalid("回答期限を日付で入力してください。", field="respond_by") from None
+            raise Invalid("関係する確認項目は通番を選択してください。", field="items") from None
         container().reviews.publish_advisory(
             current_actor(),
             title=form.get("title", ""),
             body=form.get("body", ""),
             items=items,
-            respond_by=respond_by,
+            respond_by=form.get("respond_by", ""),
             severity=form.get("severity", "warning"),
         )
     except Invalid as error:
         return _page({str(error.context.get("field") or "title"): error_message(error)}, 422)
-    flash("注意喚起を公表しました。数分以内に各案件へ配信されます。")
+    flash("注意喚起を公表しました。配信処理（5分ごと）が各案件へ配信します。配信の状況はこの画面に表示されます。")
     return redirect(url_for(".index"), 303)
 
 
