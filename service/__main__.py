@@ -20,6 +20,7 @@ from .catalogue import CatalogueError, edition_to_dict
 from .config import ConfigError, checked_schema
 from .domain.codes import OrgKind, Role
 from .domain.errors import DomainError
+from .messages import error_message
 
 BAD_INPUT = 2
 
@@ -53,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     user_add.add_argument("--name", required=True)
     user_add.add_argument("--org", required=True, help="organisation id")
     user_add.add_argument("--role", required=True, choices=[role.value for role in Role.assignable()])
+    for action, text in (("disable", "disable a user (ends its sessions and tokens)"), ("enable", "enable a user again")):
+        user.add_parser(action, help=text).add_argument("--email", required=True)
 
     catalogue = commands.add_parser("catalogue", help="checklist editions").add_subparsers(dest="action", required=True)
     export = catalogue.add_parser("export", help="print an edition as JSON")
@@ -98,6 +101,12 @@ def cmd_org(container: Container, args: argparse.Namespace) -> None:
 
 def cmd_user(container: Container, args: argparse.Namespace) -> None:
     container.init()
+    accounts = container.accounts
+    if args.action in ("disable", "enable"):
+        # the operator's recovery path: no admin rule applies (it may enable an org's last admin again)
+        accounts.set_active(accounts.user_id_for(args.email), args.action == "enable")
+        print(f"{args.email.strip()} を{'有効' if args.action == 'enable' else '無効'}にしました。")
+        return
     password = sys.stdin.readline().rstrip("\r\n")
     user_id = container.accounts.add_user(
         email=args.email, name=args.name, org_id=args.org, role=args.role, password=password
@@ -231,7 +240,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     try:
         return COMMANDS[args.command](container, args) or 0
-    except (DomainError, CatalogueError, CliError, ConfigError) as error:
+    except DomainError as error:  # the domain's own sentence (Japanese), else the text for its code
+        print(f"error: {one_line(error.detail or error_message(error))}", file=sys.stderr)
+        return BAD_INPUT
+    except (CatalogueError, CliError, ConfigError) as error:
         print(f"error: {one_line(str(error))}", file=sys.stderr)
         return BAD_INPUT
     except BrokenPipeError:  # e.g. `catalogue export | head`

@@ -39,10 +39,12 @@ TOKEN_LIFETIME = timedelta(hours=1)
 SESSION_IDLE = timedelta(minutes=30)
 SESSION_ABSOLUTE = timedelta(hours=12)
 TOTP_STEP = 30
+ENROLMENT_LIFETIME = timedelta(minutes=10)
 
 
 class MfaEnrolmentRequired(Forbidden):
-    """The role needs a second factor and none is enrolled yet (enrol in the browser)."""
+    """The role needs a second factor and none is enrolled yet (enrol in the browser, or over
+    the API with the enrolment token the API answers with)."""
 
     code = "mfa_enrolment_required"
 
@@ -67,6 +69,20 @@ class LoginEvent(Base):
     client: Mapped[str] = mapped_column(String(64), default="")
     channel: Mapped[str] = mapped_column(String(10), default="web")  # web | api
     outcome: Mapped[str] = mapped_column(String(20))  # success | failure | locked | totp_required
+
+
+class TotpEnrolment(Base):
+    """A second-factor enrolment over the API: the enrolment token's id, whose it is and the
+    secret offered, until it is confirmed (then ``used_at``) or expires."""
+
+    __tablename__ = "totp_enrolments"
+
+    id: Mapped[str] = mapped_column(String(43), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    epoch: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class ApiToken(Base):
@@ -146,6 +162,8 @@ class Authenticator:
         self.reads = reads  # the read engine (``storage.reading``), for the credential lookup of every request
         self.accounts = accounts
         self.serializer = URLSafeSerializer(secret_key, salt="api-token")
+        # signed apart (another salt): an enrolment token is refused by every other route
+        self.enrolment_serializer = URLSafeSerializer(secret_key, salt="totp-enrolment")
         self.clock = clock
         self.security_log = security_log
         self.mfa_required_roles = mfa_required_roles
@@ -166,35 +184,56 @@ class Authenticator:
             failures = session.get(LoginFailures, key)
             locked = failures is not None and failures.locked_until and as_utc(failures.locked_until) > now
         if locked:
-            self._record(key, None, now, client, channel, "locked")
-            raise AccountLocked("too many failed logins; try again later")
+            self._record(key, now, client, channel, "locked")
+            raise AccountLocked("ログインに続けて失敗したため、ロックされています。")
         actor = self.accounts.authenticate(key, password)
         if actor is not None:
             secret = self._totp_secret(actor.id)
             if secret and not totp:
-                self._record(key, actor.id, now, client, channel, "totp_required")
-                raise TotpRequired("this account needs its one-time code (totp)")
+                self._record(key, now, client, channel, "totp_required")
+                raise TotpRequired("ワンタイムコードが必要です。")
             if secret and not self._use_totp(actor.id, secret, totp or ""):
                 actor = None
         if actor is None:
-            self._count_failure(key, now)
-            self._record(key, None, now, client, channel, "failure")
-            raise InvalidCredentials("e-mail address, password or one-time code is wrong")
+            account = self.accounts.account_of(key)
+            self._count_failure(key, now, account)
+            self._record(key, now, client, channel, "failure", account=account)
+            raise InvalidCredentials("メールアドレス、パスワードまたはワンタイムコードが正しくありません。")
         with self.sessions.begin() as session:
             failures = session.get(LoginFailures, key)
             if failures:
                 session.delete(failures)
-        self._record(key, actor.id, now, client, channel, "success", actor)
+        self._record(key, now, client, channel, "success", actor=actor)
         if actor.role.value in self.mfa_required_roles and not self.has_totp(actor):
-            raise MfaEnrolmentRequired("this role must enrol a second factor (TOTP) first", actor=actor)
+            raise MfaEnrolmentRequired("この役割では二要素認証の登録が必要です。", actor=actor)
         return actor
 
     def _record(
-        self, email: str, user_id: str | None, at: datetime, client: str, channel: str, outcome: str, actor: Actor | None = None
+        self,
+        email: str,
+        at: datetime,
+        client: str,
+        channel: str,
+        outcome: str,
+        *,
+        actor: Actor | None = None,
+        account: tuple[str, str] | None = None,
     ) -> None:
+        """A login attempt, in the user's history and the security log. A failed attempt on a
+        known address is recorded under that user and organisation, so the bank's auditors see
+        attempts on their users; an unknown address stays without organisation."""
+        if actor is not None:
+            account = (actor.id, actor.org_id)
+        elif account is None:
+            account = self.accounts.account_of(email)
+        user_id, org_id = account or ("", "")
         with self.sessions.begin() as session:
-            session.add(LoginEvent(email=email, user_id=user_id, at=at, client=client[:64], channel=channel, outcome=outcome))
-        self.security_log.record("login", outcome, actor=actor, email=email, client=client, channel=channel)
+            session.add(
+                LoginEvent(email=email, user_id=user_id or None, at=at, client=client[:64], channel=channel, outcome=outcome)
+            )
+        self.security_log.record(
+            "login", outcome, actor=actor, email=email, client=client, org_id=org_id, user_id=user_id, channel=channel
+        )
 
     def login_history(self, actor: Actor, limit: int = 20) -> list[LoginEvent]:
         """The user's own recent login attempts (by address, so failures show too)."""
@@ -209,7 +248,7 @@ class Authenticator:
                 session.expunge(event)
             return events
 
-    def _count_failure(self, key: str, now: datetime) -> None:
+    def _count_failure(self, key: str, now: datetime, account: tuple[str, str] | None) -> None:
         with self.sessions.begin() as session:
             failures = session.get(LoginFailures, key) or LoginFailures(email=key, count=0)
             if failures.locked_until and as_utc(failures.locked_until) <= now:
@@ -217,7 +256,10 @@ class Authenticator:
             failures.count += 1
             if failures.count >= MAX_FAILURES:
                 failures.locked_until = now + LOCKOUT
-                self.security_log.record("lockout", "locked", email=key, failures=failures.count)
+                user_id, org_id = account or ("", "")
+                self.security_log.record(
+                    "lockout", "locked", email=key, org_id=org_id, user_id=user_id, failures=failures.count
+                )
             session.add(failures)
 
     # ------------------------------------------------------------------ TOTP
@@ -260,7 +302,7 @@ class Authenticator:
     def confirm_totp(self, actor: Actor, secret: str, code: str) -> None:
         step = self._matching_step(secret, code)
         if step is None:
-            raise Invalid("the one-time code does not match", field="code")
+            raise Invalid("ワンタイムコードが一致しません。認証アプリに表示されている6桁の数字を入力してください。", field="code")
         with self.sessions.begin() as session:
             user = session.get(User, actor.id)
             user.totp_secret = secret
@@ -269,6 +311,60 @@ class Authenticator:
 
     def totp_uri(self, actor: Actor, secret: str) -> str:
         return pyotp.TOTP(secret).provisioning_uri(name=actor.name, issuer_name="FISC API接続審査")
+
+    # ------------------------------------------------------------------ TOTP enrolment over the API
+
+    def issue_enrolment_token(self, actor: Actor, client: str = "") -> IssuedToken:
+        """A short-lived token (10 min) good only for enrolling a second factor: handed out
+        instead of an API token when the password was right but the role must enrol first."""
+        now = self.clock()
+        token_id = secrets.token_urlsafe(32)
+        expires_at = now + ENROLMENT_LIFETIME
+        with self.sessions.begin() as session:
+            session.add(TotpEnrolment(id=token_id, user_id=actor.id, epoch=self._epoch(session, actor.id), expires_at=expires_at))
+        self.security_log.record(
+            "enrolment_token_issued", "success", actor=actor, client=client, expires_at=expires_at.isoformat()
+        )
+        return IssuedToken(self.enrolment_serializer.dumps(token_id), expires_at)
+
+    def _enrolment(self, session: Session, token: str) -> tuple[TotpEnrolment, Actor]:
+        """The live enrolment of this token: unused, unexpired, the user active, its credentials
+        unchanged since and still without a second factor."""
+        try:
+            token_id = self.enrolment_serializer.loads(token)
+        except BadSignature:
+            raise InvalidToken("登録用トークンが無効です。") from None
+        row = session.get(TotpEnrolment, token_id) if isinstance(token_id, str) else None
+        user = session.get(User, row.user_id) if row is not None else None
+        if (
+            row is None
+            or row.used_at is not None
+            or as_utc(row.expires_at) <= self.clock()
+            or not user.active
+            or row.epoch != (user.credentials_epoch or 0)
+            or user.totp_secret is not None
+        ):
+            raise InvalidToken("登録用トークンが無効か期限切れです。")
+        return row, self.accounts.actor_of(session, user)
+
+    def enrol_totp(self, token: str) -> tuple[str, str]:
+        """A new secret (and its otpauth URI) for the token's user; confirming it makes it count."""
+        secret = self.start_totp_enrolment()
+        with self.sessions.begin() as session:
+            row, actor = self._enrolment(session, token)
+            row.secret = secret
+        return secret, self.totp_uri(actor, secret)
+
+    def confirm_enrolled_totp(self, token: str, code: str) -> None:
+        """The first code from the app turns the offered secret on; the token is then spent."""
+        with self.sessions() as session:
+            row, actor = self._enrolment(session, token)
+            secret = row.secret
+        if secret is None:
+            raise Invalid("先に認証アプリの登録（/auth/totp/enrol）を行ってください。", field="code")
+        self.confirm_totp(actor, secret, code)
+        with self.sessions.begin() as session:
+            session.execute(update(TotpEnrolment).where(TotpEnrolment.id == row.id).values(used_at=self.clock()))
 
     # ------------------------------------------------------------------ browser sessions
 
@@ -335,7 +431,7 @@ class Authenticator:
 
     def change_password(self, actor: Actor, current: str, new: str) -> None:
         if self.accounts.authenticate(self.accounts.email_of(actor.id), current) is None:
-            raise Invalid("the current password is wrong", field="current_password")
+            raise Invalid("現在のパスワードが正しくありません。", field="current_password")
         check_password(new)
         self.accounts.set_password(actor.id, new)
         self.end_everything(actor, "password_changed")
@@ -357,14 +453,14 @@ class Authenticator:
         try:
             token_id = self.serializer.loads(token)
         except BadSignature:
-            raise InvalidToken("the token is not valid") from None
+            raise InvalidToken("認証トークンが無効です。") from None
         if not isinstance(token_id, str):
-            raise InvalidToken("the token is expired or revoked")
+            raise InvalidToken("認証トークンが無効か期限切れです。")
         return token_id
 
     def _require_live(self, row: Any, credentials_epoch: int | None) -> None:
         if row is None or row.revoked_at is not None or as_utc(row.expires_at) <= self.clock() or row.epoch != credentials_epoch:
-            raise InvalidToken("the token is expired or revoked")
+            raise InvalidToken("認証トークンが無効か期限切れです。")
 
     def _token_row(self, session: Session, token: str) -> ApiToken:
         row = session.get(ApiToken, self._token_id(token))
@@ -376,7 +472,7 @@ class Authenticator:
         found = self._credential(ApiToken, self._token_id(token))
         self._require_live(found, (found.credentials_epoch or 0) if found is not None else None)
         if not found.active:
-            raise InvalidToken("the account is disabled")
+            raise InvalidToken("利用者が無効にされています。")
         return self._actor(found)
 
     def revoke_token(self, token: str) -> None:

@@ -12,7 +12,9 @@ from flask import Blueprint, Flask, current_app, g, jsonify, request
 from spectree import Response, SecurityScheme, SpecTree
 from spectree.models import SecureType, SecuritySchemeData
 
+from ..auth import MfaEnrolmentRequired
 from ..bootstrap import Container
+from ..messages import error_message
 from ..catalogue import edition_to_dict
 from ..domain.codes import Role
 from ..domain.errors import Invalid, InvalidToken, RoleNotAllowed
@@ -99,14 +101,56 @@ def write_result(engagement: Any, status: int = 200):
 
 
 @api.post("/auth/token")
-@spec.validate(json=s.TokenRequest, resp=Response(HTTP_200=s.TokenResponse, **errors(400, 401, 403, 413, 422, 429)), tags=["auth"], security={})
+@spec.validate(
+    json=s.TokenRequest,
+    resp=Response(HTTP_200=s.TokenResponse, HTTP_403=s.EnrolmentRequiredResponse, **errors(400, 401, 413, 422, 429)),
+    tags=["auth"],
+    security={},
+)
 def issue_token():
     """Exchange e-mail and password (+ totp when enrolled) for a bearer token valid ≤ 1 hour."""
     data = body()
     auth = container().authenticator
-    actor = auth.login(data.email, data.password, data.totp, client=request.remote_addr or "", channel="api")
-    issued = auth.issue_token(actor, client=request.remote_addr or "")
+    client = request.remote_addr or ""
+    try:
+        actor = auth.login(data.email, data.password, data.totp, client=client, channel="api")
+    except MfaEnrolmentRequired as refused:
+        return enrolment_required(refused, auth.issue_enrolment_token(refused.context["actor"], client=client))
+    issued = auth.issue_token(actor, client=client)
     return jsonify({"token": issued.token, "expires_at": issued.expires_at.isoformat()})
+
+
+def enrolment_required(refused: MfaEnrolmentRequired, enrolment: Any):
+    """403 ``mfa_enrolment_required`` carrying the enrolment token (in the error and at the top)."""
+    token, expires_at = enrolment.token, enrolment.expires_at.isoformat()
+    error = {"code": refused.code, "message": error_message(refused), "enrolment_token": token, "expires_at": expires_at}
+    return jsonify({"error": error, "enrolment_token": token, "expires_at": expires_at}), 403
+
+
+def enrolment_token() -> str:
+    """The bearer token of a TOTP enrolment call (an enrolment token, nothing else)."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise InvalidToken("send Authorization: Bearer ENROLMENT_TOKEN (from POST /api/v1/auth/token)")
+    return token.strip()
+
+
+@api.post("/auth/totp/enrol")
+@spec.validate(resp=Response(HTTP_200=s.TotpEnrolOut, **errors(401)), tags=["auth"])
+def enrol_totp():
+    """Start enrolling a second factor (Bearer: the enrolment token answered by /auth/token with
+    403 mfa_enrolment_required): a new secret and its otpauth URI for the authenticator app."""
+    secret, uri = container().authenticator.enrol_totp(enrolment_token())
+    return jsonify({"secret": secret, "otpauth_uri": uri})
+
+
+@api.post("/auth/totp/confirm")
+@spec.validate(json=s.TotpConfirmIn, resp=Response(HTTP_200=s.TotpConfirmOut, **errors(400, 401, 413)), tags=["auth"])
+def confirm_totp():
+    """Confirm the secret with the app's current code (Bearer: the enrolment token); the token
+    is then spent and POST /auth/token takes email, password and totp."""
+    container().authenticator.confirm_enrolled_totp(enrolment_token(), body().code)
+    return jsonify({"enrolled": True})
 
 
 @api.post("/auth/logout")
@@ -183,20 +227,7 @@ def open_engagement():
 @spec.validate(query=s.AsOfQuery, resp=responses(HTTP_200=s.EngagementOut), tags=["engagements"])
 def get_engagement(engagement_id: str):
     """The engagement now, or exactly as it was at ``as_of``."""
-    as_of = parse_instant(query().as_of)
-    return jsonify(engagement_json(container().reviews.engagement(g.actor, engagement_id, as_of=as_of)))
-
-
-def parse_instant(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        instant = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise Invalid("as_of must be an ISO 8601 instant, e.g. 2026-04-01T09:00:00+09:00", field="as_of") from None
-    if instant.tzinfo is None:
-        raise Invalid("as_of needs a time zone offset", field="as_of")
-    return instant
+    return jsonify(engagement_json(container().reviews.engagement(g.actor, engagement_id, as_of=query().as_of)))
 
 
 @api.put("/engagements/<engagement_id>/items/<int:number>/answer")

@@ -49,6 +49,19 @@ class TokenResponse(BaseModel):
     expires_at: datetime
 
 
+class TotpEnrolOut(BaseModel):
+    secret: str = Field(description="Base32 TOTP secret (30-second steps, 6 digits, SHA-1)")
+    otpauth_uri: str = Field(description="otpauth:// URI for an authenticator app (QR code)")
+
+
+class TotpConfirmIn(Body):
+    code: StrictStr = Field(max_length=12, description="The app's current 6-digit code")
+
+
+class TotpConfirmOut(BaseModel):
+    enrolled: bool
+
+
 # ---------------------------------------------------------------- errors
 
 
@@ -59,10 +72,21 @@ class ErrorDetail(BaseModel):
     items: list[int] | None = None
     current_version: int | None = None
     errors: list[dict] | None = None
+    enrolment_token: str | None = Field(
+        default=None, description="With 403 mfa_enrolment_required from /auth/token: Bearer token for /auth/totp/*"
+    )
+    expires_at: datetime | None = None
 
 
 class ErrorResponse(BaseModel):
     error: ErrorDetail
+
+
+class EnrolmentRequiredResponse(ErrorResponse):
+    """403 mfa_enrolment_required from /auth/token: the role must enrol TOTP first."""
+
+    enrolment_token: str = Field(description="Bearer token (10 minutes) for /auth/totp/enrol and /auth/totp/confirm only")
+    expires_at: datetime
 
 
 # ---------------------------------------------------------------- checklist
@@ -356,7 +380,9 @@ class EngagementSummary(BaseModel):
     cycle: CycleSummary
     version: int
     next_review_on: date | None
+    condition_due_on: date | None = Field(description="the earliest due date of an approval condition not yet fulfilled")
     items_total: int
+    items_in_cycle: int = Field(description="active items the current review cycle covers; `answered` counts among them")
     answered: int
     judged: int
     unsatisfied: int
@@ -403,6 +429,7 @@ class InboxEntry(BaseModel):
         "decision_due",
         "review_due",
         "advisory_to_acknowledge",
+        "condition_overdue",
     ]
     engagement_id: str
     title: str

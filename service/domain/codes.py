@@ -37,6 +37,7 @@ class OrgKind(LabelledCode):
     BANK = "bank"
     CONNECTOR = "connector"
     FISC = "fisc"
+    OPERATOR = "operator"  # the organisation running the service: its admins manage every organisation
 
 
 class AnswerStatus(LabelledCode):
@@ -85,7 +86,7 @@ LABELS: dict[type, dict[str, str]] = {
         "admin": "管理者",
         "system": "システム",
     },
-    OrgKind: {"bank": "金融機関", "connector": "API接続先", "fisc": "FISC"},
+    OrgKind: {"bank": "金融機関", "connector": "API接続先", "fisc": "FISC", "operator": "運営者"},
     AnswerStatus: {
         "implemented": "対応済",
         "partial": "一部対応",

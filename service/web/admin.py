@@ -1,11 +1,14 @@
-"""Administration of organisations and users (admins only; no engagement contents)."""
+"""Administration of organisations and users (admins only; no engagement contents). An admin
+manages its own organisation's users; the operator's admins every organisation and user
+(``Accounts.scope`` decides, as for the API and the CLI)."""
 
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
+from ..accounts import EVERY_ORG
 from ..domain.codes import OrgKind, Role
-from ..domain.errors import DomainError
+from ..domain.errors import Conflict, Invalid
 from ..messages import error_message
 from .access import container, roles_required
 from .forms import OrgForm, UserForm, choices
@@ -17,29 +20,44 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @bp.route("/orgs", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def orgs():
+    """The organisations the admin manages; only the operator's admins register new ones."""
     c = container()
+    actor = current_actor()
     form = OrgForm()
+    form.kind.choices = choices([(kind.value, kind.label) for kind in OrgKind])
     status = 200
     if form.validate_on_submit():
         try:
-            c.accounts.add_org(form.name.data, form.kind.data, by=current_actor())
-        except DomainError as error:
+            c.accounts.add_org(form.name.data, form.kind.data, by=actor)
+        except (Invalid, Conflict) as error:
             form.name.errors = [error_message(error)]
-            status = 422
+            status = 422 if isinstance(error, Invalid) else 409
         else:
             flash(f"組織「{form.name.data.strip()}」を登録しました。")
             return redirect(url_for(".orgs"), 303)
     elif request.method == "POST":
         status = 422
-    return render_template("admin_orgs.html", form=form, orgs=c.accounts.orgs(), kinds={k.value: k.label for k in OrgKind}), status
+    return (
+        render_template(
+            "admin_orgs.html",
+            form=form,
+            may_add=c.accounts.scope(actor) == EVERY_ORG,
+            orgs=c.accounts.managed_orgs(actor),
+            kinds={k.value: k.label for k in OrgKind},
+        ),
+        status,
+    )
 
 
 @bp.route("/users", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def users():
+    """The users of the organisations the admin manages, and a form to add one; a refused form
+    comes back with what was typed (but the password) and the reason in Japanese."""
     c = container()
+    actor = current_actor()
     form = UserForm()
-    orgs = c.accounts.orgs()
+    orgs = c.accounts.managed_orgs(actor)
     form.org_id.choices = choices([(org.id, f"{org.name}（{OrgKind(org.kind).label}）") for org in orgs])
     form.role.choices = choices([(role.value, role.label) for role in Role.assignable()])
     status = 200
@@ -51,25 +69,49 @@ def users():
                 org_id=form.org_id.data,
                 role=form.role.data,
                 password=form.password.data,
-                by=current_actor(),
+                by=actor,
             )
-        except DomainError as error:
+        except (Invalid, Conflict) as error:
             field = getattr(form, str(error.context.get("field") or "email"), form.email)
             field.errors = [error_message(error)]
-            status = 422
+            status = 422 if isinstance(error, Invalid) else 409
         else:
             flash(f"利用者「{form.name.data.strip()}」を登録しました。")
             return redirect(url_for(".users"), 303)
     elif request.method == "POST":
         status = 422
     form.password.data = ""
-    return render_template("admin_users.html", form=form, users=c.accounts.users(), orgs={o.id: o for o in orgs}), status
+    return (
+        render_template("admin_users.html", form=form, users=c.accounts.users(actor), orgs={o.id: o for o in orgs}),
+        status,
+    )
 
 
-@bp.post("/users/<user_id>/active")
+@bp.route("/users/<user_id>/disable", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
-def set_active(user_id: str):
-    active = request.form.get("active") == "1"
-    container().accounts.set_active(user_id, active, by=current_actor())
-    flash("利用者を有効にしました。" if active else "利用者を無効にしました。")
+def disable(user_id: str):
+    """A confirmation page first (disabling ends the user's sessions and tokens at once); the
+    posted confirmation disables. Refused (oneself, the organisation's last admin): the page
+    again with the reason."""
+    c = container()
+    actor = current_actor()
+    user = c.accounts.managed_user(user_id, actor)
+    org = c.accounts.org(user.org_id)
+    if request.method == "POST":
+        try:
+            c.accounts.set_active(user_id, False, by=actor)
+        except Conflict as error:
+            return render_template("admin_user_disable.html", user=user, org=org, refusal=error_message(error)), 409
+        flash(f"利用者「{user.name}」を無効にしました。")
+        return redirect(url_for(".users"), 303)
+    return render_template("admin_user_disable.html", user=user, org=org, refusal=None)
+
+
+@bp.post("/users/<user_id>/enable")
+@roles_required(Role.ADMIN)
+def enable(user_id: str):
+    c = container()
+    user = c.accounts.managed_user(user_id, current_actor())
+    c.accounts.set_active(user_id, True, by=current_actor())
+    flash(f"利用者「{user.name}」を有効にしました。")
     return redirect(url_for(".users"), 303)

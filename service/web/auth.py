@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import unicodedata
+from datetime import datetime, time, timedelta, timezone, tzinfo
+from typing import Any
+from urllib.parse import quote, unquote, urlsplit
+
 import segno
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from markupsafe import Markup
 
 from ..auth import MfaEnrolmentRequired
+from ..domain.codes import Role
 from ..domain.errors import AccountLocked, Invalid, InvalidCredentials, TotpRequired
+from ..domain.text import parse_date
 from ..messages import error_message
+from ..security_log import KIND_LABELS, EventFilter, describe, outcome_label
 from .access import container
 from .forms import LoginForm, PasswordForm, TotpConfirmForm
 from .session import SessionUser, current_actor
@@ -51,10 +59,35 @@ def login():
 
 
 def _safe_next(target: str | None) -> str:
-    """Only local paths: never redirect to another site after login."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("dashboard.home")
+    """After login, only a path of this site: never another site, whatever a browser makes of
+    it. The target is judged as decoded (``%09``, ``%2F`` …): it must start with one ``/``, hold
+    no scheme nor host, no backslash, no control character nor whitespace but the plain space (browsers drop
+    tab and newline, so ``/%09/evil.example`` would be ``//evil.example``). Anything else: the start page."""
+    home = url_for("dashboard.home")
+    if not isinstance(target, str) or not target:
+        return home
+    decoded = target
+    for _ in range(4):  # what a browser, a proxy or this app may decode once more
+        once = unquote(decoded)
+        if once == decoded:
+            break
+        decoded = once
+    else:
+        return home
+    if (
+        not decoded.startswith("/")
+        or decoded.startswith("//")
+        or "\\" in decoded
+        or any(ch != " " and (ch.isspace() or unicodedata.category(ch)[0] in "CZ") for ch in decoded)
+    ):
+        return home
+    parts = urlsplit(decoded)
+    if parts.scheme or parts.netloc:
+        return home
+    return quote(target, safe=URL_SAFE)
+
+
+URL_SAFE = "/?&=#%:@!$'()*+,;~-._"
 
 
 @bp.post("/logout")
@@ -151,8 +184,70 @@ def change_password():
 @bp.get("/security-log")
 @login_required
 def security_log():
-    """The security event log: auditors see their organisation's events, admins all."""
+    """The security event log (read only): auditors and admins see their own organisation's
+    events, the operator's admins every organisation's; filtered by kind, user and period (JST)."""
     actor = current_actor()
-    if actor.role.value not in ("auditor", "admin"):
+    if actor.role not in (Role.AUDITOR, Role.ADMIN):
         abort(403)
-    return render_template("security_log.html", events=container().security_log.events(actor))
+    c = container()
+    zone = c.settings.timezone
+    everything = c.accounts.sees_every_org(actor)
+    args = request.args
+    problems, where = security_log_filter(args, zone)
+    try:
+        page = max(int(args.get("page", "1")), 1)
+    except ValueError:
+        page = 1
+    rows, more = c.security_log.events(None if everything else actor.org_id, where, page=page)
+    org_names = {org.id: org.name for org in c.accounts.orgs()} if everything else {}
+    events = [
+        {
+            "at": row.at.replace(tzinfo=row.at.tzinfo or timezone.utc).astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
+            "kind": KIND_LABELS.get(row.kind, row.kind),
+            "outcome": outcome_label(row),
+            "actor": row.actor_name,
+            "org": org_names.get(row.org_id, ""),
+            "email": row.email,
+            "client": row.client,
+            "details": describe(row, zone),
+        }
+        for row in rows
+    ]
+    query = {key: value for key, value in args.items() if key != "page" and value}
+    return (
+        render_template(
+            "security_log.html",
+            events=events,
+            kinds=KIND_LABELS,
+            args=args,
+            problems=problems,
+            everything=everything,
+            page=page,
+            previous_page=url_for(".security_log", **query, page=page - 1) if page > 1 else None,
+            next_page=url_for(".security_log", **query, page=page + 1) if more else None,
+        ),
+        422 if problems else 200,
+    )
+
+
+def security_log_filter(args: Any, zone: tzinfo) -> tuple[list[str], EventFilter]:
+    """The page's filter from its query: the period's days are read in ``zone`` (JST), the
+    end day included. A malformed day is named (in Japanese) and left out of the filter."""
+    problems, bounds = [], []
+    for field, label in (("from", "期間の開始日"), ("to", "期間の終了日")):
+        value = (args.get(field) or "").strip()
+        day = None
+        if value:
+            try:
+                day = parse_date(value, field)
+            except Invalid:
+                problems.append(f"{label}は日付（例: 2026-04-01）で入力してください。")
+        bounds.append(day)
+    since, until = bounds
+    kind = args.get("kind", "")
+    return problems, EventFilter(
+        kind=kind if kind in KIND_LABELS else "",
+        who=(args.get("who") or "").strip()[:254],
+        since=datetime.combine(since, time(), zone).astimezone(timezone.utc) if since else None,
+        until=datetime.combine(until + timedelta(days=1), time(), zone).astimezone(timezone.utc) if until else None,
+    )

@@ -48,12 +48,12 @@ def test_init_org_user_and_catalogue_export(store):
         container.close()
 
     assert_bad_input(cli(store, "user", "add", "--email", "x@bank.example", "--name", "X", "--org", bank_id, "--role", "reviewer", stdin="short\n"), "12")
-    assert_bad_input(cli(store, "user", "add", "--email", "c@bank.example", "--name", "C", "--org", bank_id, "--role", "connector", stdin="a long enough secret\n"), "connector")
-    assert_bad_input(cli(store, "user", "add", "--email", "r@bank.example", "--name", "R", "--org", bank_id, "--role", "auditor", stdin="a long enough secret\n"), "already exists")
-    assert_bad_input(cli(store, "user", "add", "--email", "z@bank.example", "--name", "Z", "--org", str(uuid.uuid4()), "--role", "auditor", stdin="a long enough secret\n"), "does not exist")
+    assert_bad_input(cli(store, "user", "add", "--email", "c@bank.example", "--name", "C", "--org", bank_id, "--role", "connector", stdin="a long enough secret\n"), "API接続先担当")
+    assert_bad_input(cli(store, "user", "add", "--email", "r@bank.example", "--name", "R", "--org", bank_id, "--role", "auditor", stdin="a long enough secret\n"), "既に登録")
+    assert_bad_input(cli(store, "user", "add", "--email", "z@bank.example", "--name", "Z", "--org", str(uuid.uuid4()), "--role", "auditor", stdin="a long enough secret\n"), "組織はありません")
     assert_bad_input(cli(store, "user", "add", "--email", "z@bank.example", "--name", "Z", "--org", bank_id, "--role", "system", stdin="a long enough secret\n"), "invalid choice")
     assert_bad_input(cli(store, "org", "add", "--name", "X", "--kind", "insurer"), "invalid choice")
-    assert_bad_input(cli(store, "org", "add", "--name", "東西銀行", "--kind", "bank"), "already exists")
+    assert_bad_input(cli(store, "org", "add", "--name", "東西銀行", "--kind", "bank"), "既に登録")
     assert_bad_input(cli(store, "frobnicate"), "invalid choice")
 
     exported = cli(store, "catalogue", "export")
