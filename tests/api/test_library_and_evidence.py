@@ -118,7 +118,7 @@ def test_evidence_files_are_checked_stored_by_content_and_authorised(callers, pe
     )
     assert traversal.status_code == 201 and traversal.json["items"][0]["evidence"][1]["filename"] == "passwd.txt"
     assert connector.post(f"/engagements/{eid}/items/38/evidence", data={"file": (io.BytesIO(PDF), "a.pdf")}, content_type="multipart/form-data").status_code == 403
-    assert connector.post(f"/engagements/{eid}/items/1/evidence", json={}).status_code == 400
+    assert connector.post(f"/engagements/{eid}/items/1/evidence", json={}).status_code == 415  # not multipart
     for caller, status in ((reviewer, 200), (callers.auditor, 200), (connector, 200), (callers.other_reviewer, 404), (callers.other_connector, 404)):
         assert caller.get(f"/engagements/{eid}/evidence/{evidence['sha256']}").status_code == status
     assert reviewer.get(f"/engagements/{eid}/evidence/{'0' * 64}").status_code == 404
