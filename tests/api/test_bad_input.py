@@ -114,7 +114,8 @@ def test_concurrent_writers_lose_no_update(app, callers, engagement):
 def test_as_of_rules(callers, engagement):
     eid = engagement["id"]
     assert error_of(callers.auditor.get(f"/engagements/{eid}", query_string={"as_of": "yesterday"}), 422)["field"] == "as_of"
-    assert error_of(callers.auditor.get(f"/engagements/{eid}", query_string={"as_of": "2026-01-01T00:00:00"}), 422)
+    naive_jst = error_of(callers.auditor.get(f"/engagements/{eid}", query_string={"as_of": "2026-01-01T00:00:00"}), 404)
+    assert naive_jst["code"] == "engagement_not_yet_opened"
     before = (datetime.now(timezone.utc) - timedelta(days=1)).isoformat()
     assert error_of(callers.auditor.get(f"/engagements/{eid}", query_string={"as_of": before}), 404)
     now = callers.auditor.get(f"/engagements/{eid}", query_string={"as_of": datetime.now(timezone.utc).isoformat()})
