@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test bench bench-quick install postgres chromium screenshots self-assessment clean
+.PHONY: run test test-fast bench bench-quick install postgres chromium screenshots self-assessment clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ run: install
 ## make test: the whole suite on SQLite and PostgreSQL
 test: install postgres chromium
 	$(BIN)/python -m pytest
+
+## make test-fast: the same without the tests marked slow (browser, page crawl, generated client), for the edit-test loop
+test-fast: install postgres
+	$(BIN)/python -m pytest -m "not slow"
 
 ## make bench: measurements against the substrate (prints tables)
 bench: install postgres
