@@ -10,6 +10,7 @@ change or disabling the account bumps it, which ends every other session and tok
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable
@@ -272,8 +273,11 @@ class Authenticator:
             return session.scalar(select(User.totp_secret).where(User.id == user_id))
 
     def _matching_step(self, secret: str, code: str) -> int | None:
-        """The time step (within ±1) whose code this is, or None."""
-        code = code.strip()
+        """The time step (within ±1) whose code this is, or None (a code typed in full-width
+        digits is read after NFKC; anything else not ASCII cannot match)."""
+        code = unicodedata.normalize("NFKC", code).strip()
+        if not code.isascii():
+            return None
         now = self.clock().timestamp()
         totp = pyotp.TOTP(secret)
         for offset in (0, -1, 1):

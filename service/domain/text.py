@@ -132,9 +132,9 @@ def fold(text: str) -> str:
 
 
 def parse_code(enum: type[Enum], value: Any, field: str) -> Any:
-    """One of an enumeration's values, or a message listing the accepted ones."""
+    """One of an enumeration's values (compared after NFKC), or a message listing the accepted ones."""
     try:
-        return enum(value)
+        return enum(unicodedata.normalize("NFKC", value).strip() if isinstance(value, str) else value)
     except ValueError:
         accepted = "、".join(str(member.value) for member in enum)
         raise Invalid(f"{label_for(field)}の値が正しくありません（指定できる値: {accepted}）。", field=field) from None

@@ -95,3 +95,24 @@ def test_the_enrolment_routes_are_in_the_openapi_document(mfa_app):
     assert "403" in paths["/api/v1/auth/token"]["post"]["responses"]
     enrol = paths["/api/v1/auth/totp/enrol"]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
     assert enrol
+
+
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+@pytest.mark.parametrize("typed", ["full-width", "arabic-indic", "spaced"])
+def test_a_code_typed_in_full_width_digits_is_read_after_nfkc_and_others_are_refused(mfa_app, typed):
+    api = mfa_app.test_client()
+    token = enrolment_token(api)
+    secret = api.post("/api/v1/auth/totp/enrol", headers=bearer(token)).json["secret"]
+    code = pyotp.TOTP(secret).now()
+    if typed == "full-width":
+        confirmed = api.post("/api/v1/auth/totp/confirm", json={"code": code.translate(FULL_WIDTH)}, headers=bearer(token))
+        assert confirmed.status_code == 200, confirmed.json
+    elif typed == "arabic-indic":  # digits NFKC leaves as they are: no match, never a 500
+        other = code.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+        refused = api.post("/api/v1/auth/totp/confirm", json={"code": other}, headers=bearer(token))
+        assert refused.status_code == 422, refused.json
+    else:
+        confirmed = api.post("/api/v1/auth/totp/confirm", json={"code": f" {code} "}, headers=bearer(token))
+        assert confirmed.status_code == 200, confirmed.json
