@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel, StrictBool, StrictInt, StrictStr
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, RootModel, StrictBool, StrictInt, StrictStr
 from spectree.model_adapter.pydantic_adapter import BaseFile
+from werkzeug.datastructures import FileStorage
 
 from ..application import whole_version
 
@@ -27,6 +28,17 @@ ExpectedVersion = Annotated[
     BeforeValidator(whole_version),
     Field(description="The version you last read; a stale one answers 409."),
 ]
+
+
+
+def _uploaded(value: object) -> object:
+    """spectree's BaseFile takes any value: a text field named ``file`` is no upload."""
+    if not isinstance(value, FileStorage):
+        raise ValueError("send a file part (with a filename) under this name")
+    return value
+
+
+UploadedFile = Annotated[BaseFile, AfterValidator(_uploaded)]
 
 
 class Body(BaseModel):
@@ -604,14 +616,14 @@ class CertificationForm(BaseModel):
     valid_from: date
     valid_until: date
     items: StrictStr = Field(default="", max_length=500, description="Item numbers covered, comma separated (e.g. 1,2,3).")
-    file: BaseFile | None = None
+    file: UploadedFile | None = None
 
 
 class EvidenceForm(BaseModel):
-    file: BaseFile
+    file: UploadedFile
     expected_version: int | None = Field(default=None, ge=0)
 
 
 class XlsxForm(BaseModel):
-    file: BaseFile
+    file: UploadedFile
     expected_version: int | None = Field(default=None, ge=0)

@@ -115,3 +115,16 @@ def test_a_question_closes_without_any_body(callers, people, engagement):
         closed = reviewer.post(f"/engagements/{eid}/questions/{question['question_id']}/close", **how())
         assert closed.status_code == 200, closed.json
     assert all(not q["open"] for q in closed.json["questions"])
+
+
+def test_a_text_field_where_a_file_belongs_is_refused(callers, engagement):
+    eid, connector = engagement["id"], callers.connector
+    forms = (
+        (f"/engagements/{eid}/items/1/evidence", {"file": "not a file"}),
+        (f"/engagements/{eid}/import.xlsx", {"file": "not a file"}),
+        ("/library/certifications", {"kind": "pmark", "scope": "全社", "issuer": "JIPDEC", "valid_from": "2026-01-01", "valid_until": "2028-01-01", "file": "x"}),
+    )
+    for path, fields in forms:
+        refused = error_of(connector.post(path, data=fields, content_type="multipart/form-data"), 422)
+        assert (refused["code"], refused["field"]) == ("validation_error", "file"), path
+    assert connector.get(f"/engagements/{eid}").json["version"] == engagement["version"]
