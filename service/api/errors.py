@@ -58,14 +58,14 @@ def check_json_body() -> None:
     """``before_request`` of the API: a write takes the body its route declares — JSON (an
     object, when there is a body at all) or a multipart form — and no text of the request
     (path, query, body) holds a character that can be neither stored nor echoed."""
-    _check_values({**(request.view_args or {}), **_fields(request.args)})
+    check_values({**(request.view_args or {}), **fields_of(request.args)})
     if request.method not in ("POST", "PUT", "PATCH"):
         return
     declared = _declared_body()
     if declared == "form":
         if request.mimetype != "multipart/form-data":
             raise UnsupportedMediaType("multipart/form-data")
-        _check_values(_fields(request.form))
+        check_values(fields_of(request.form))
         return
     if request.mimetype in FORM_TYPES:
         raise UnsupportedMediaType("application/json")
@@ -80,13 +80,13 @@ def check_json_body() -> None:
         raise MalformedRequest("json_too_deep", limit=MAX_DEPTH) from None
     if parsed is None:
         raise MalformedRequest("malformed_json")
-    _check_values(parsed)
+    check_values(parsed)
     if declared == "json" and not isinstance(parsed, dict):
         # spectree would read [], 0 or false as {} (an empty body)
         raise RequestValidationFailed([{"loc": [], "msg": "Input should be a JSON object", "type": "model_type"}])
 
 
-def _fields(values: Any) -> dict[str, Any]:
+def fields_of(values: Any) -> dict[str, Any]:
     """A query's or form's fields by name: one value as itself, a repeated one as a list."""
     return {name: found[0] if len(found) == 1 else found for name, found in values.lists()}
 
@@ -104,7 +104,7 @@ def _declared_body() -> str | None:
     return "json" if metadata.json is not None else None
 
 
-def _check_values(parsed: Any) -> None:
+def check_values(parsed: Any) -> None:
     """No deeper than ``MAX_DEPTH`` (each layer is validated and may be echoed in an error,
     one stack frame a level), and no unstorable character in any key or text."""
     pending: list[tuple[Any, str, int]] = [(parsed, "", 0)]

@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFError
 from eventsourcing.persistence import ConnectionUnavailableError
 from werkzeug.exceptions import HTTPException
 
-from ..api.errors import MalformedRequest, RequestValidationFailed
+from ..api.errors import MalformedRequest, RequestValidationFailed, check_values, fields_of
 from ..catalogue import CatalogueError
 from ..domain.errors import DomainError
 from ..domain.text import label_for
@@ -101,7 +101,17 @@ def typed_fields() -> list[tuple[str, str]]:
     ]
 
 
+def check_page_input() -> None:
+    """Pages: no NUL or lone surrogate in the path, query or form, refused before any view
+    looks it up (PostgreSQL answers a NUL, even in a search, with an error, not no rows);
+    the API checks its requests itself (``api.errors.check_json_body``)."""
+    if not wants_json():
+        check_values({**(request.view_args or {}), **fields_of(request.args), **fields_of(request.form)})
+
+
 def register_error_handlers(app: Flask) -> None:
+    app.before_request(check_page_input)
+
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
         status = STATUS_OF_KIND[error.kind]

@@ -84,3 +84,18 @@ def test_an_expired_token_elsewhere_shows_the_typed_text_but_no_secret(client, p
     refused = client.post("/login", data={"email": "reviewer@bank.example", "password": PASSWORD})
     page = page_of(refused, 400, "画面の有効期限が切れました")
     assert "reviewer@bank.example" in page and PASSWORD not in page
+
+
+def test_a_nul_in_a_page_request_is_refused_before_any_lookup(client, people, engagement_id):
+    """PostgreSQL answers a NUL with an error even in a search: refused first, on every store."""
+    log_in(client, "staff@fintech.example")
+    token = csrf_from(client.get("/library").get_data(as_text=True))
+    for response in (
+        client.get("/?q=%00"),
+        client.get("/inbox?after=a%00"),
+        client.get("/engagements/%00"),
+        client.post("/library/shares", data={"csrf_token": token, "bank_org_id": "\x00x"}),
+        client.post("/library/shares/%00/revoke", data={"csrf_token": token}),
+    ):
+        page = page_of(response, 422, "入力内容に誤りがあります")
+        assert "使用できない文字（U+0000）" in page
