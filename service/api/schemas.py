@@ -77,13 +77,29 @@ class TotpConfirmOut(BaseModel):
 # ---------------------------------------------------------------- errors
 
 
-class ErrorDetail(BaseModel):
-    code: str
+class FieldProblem(BaseModel):
+    """422 validation_error: one field the schema refused (``loc`` is its path)."""
+
+    loc: list[str]
+    msg: str
+    type: str
+
+
+class CellProblem(BaseModel):
+    """422 invalid_workbook: one cell of an imported フォーマット (empty for the whole file)."""
+
+    sheet: str
+    cell: str
     message: str
-    field: str | None = None
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="snake_case, e.g. validation_error, stale_version, unsupported_media_type")
+    message: str = Field(description="Japanese, for people")
+    field: str | None = Field(default=None, description="The refused field's path, e.g. dropped_items[0].reason")
     items: list[int] | None = None
-    current_version: int | None = None
-    errors: list[dict] | None = None
+    current_version: int | None = Field(default=None, description="With 409 stale_version")
+    errors: list[FieldProblem | CellProblem] | None = None
     enrolment_token: str | None = Field(
         default=None, description="With 403 mfa_enrolment_required from /auth/token: Bearer token for /auth/totp/*"
     )

@@ -135,6 +135,10 @@ def test_a_generated_client_drives_a_whole_review(generated, people):
             verdict = m.JudgementIn(verdict=m.JudgementInVerdict.SATISFIED, comment="確認済み")
             engagement = parsed(ops.judge_item.sync_detailed(engagement_id=eid, number=item.number, client=reviewer, body=verdict), 200, m.EngagementOut)
     assert engagement.items[0].judgement.verdict is m.JudgementOutVerdict.SATISFIED
+    empty = m.DecisionIn(outcome=m.DecisionInOutcome.APPROVED, comment="")
+    refused = parsed(ops.decide.sync_detailed(engagement_id=eid, client=reviewer, body=empty), 422, m.ErrorResponse).error
+    assert refused.code == "validation_error" and refused.field == "comment"
+    assert [(type(problem), problem.loc) for problem in refused.errors] == [(m.FieldProblem, ["comment"])]
     decision = m.DecisionIn(outcome=m.DecisionInOutcome.APPROVED, comment="承認", expected_version=engagement.version)
     decided = parsed(ops.decide.sync_detailed(engagement_id=eid, client=reviewer, body=decision), 200, m.EngagementOut)
     assert decided.state is m.EngagementOutState.MONITORING and decided.decision.outcome is m.DecisionOutOutcome.APPROVED
