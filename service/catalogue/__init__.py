@@ -62,8 +62,9 @@ _PARTIES = tuple(p.value for p in Party)
 class CatalogueError(Exception):
     """A catalogue file is unreadable or does not match the expected shape.
 
-    The message names the file, then where the problem is, e.g.
-    ``fisc-2019.03.yaml: item 12: field 'objective' is empty``.
+    The message (Japanese: it reaches the liaison desk's upload page and the CLI) names the
+    file, then where the problem is, e.g. ``fisc-2019.03.yaml: 通番12: 項目 'objective' が空です``;
+    the YAML keys stay as written since they name keys in the file.
     """
 
     def __init__(self, file: str, where: str, problem: str) -> None:
@@ -71,6 +72,25 @@ class CatalogueError(Exception):
         self.where = where
         self.problem = problem
         super().__init__(": ".join(part for part in (file, where, problem) if part))
+
+
+def _wrong_type(subject: str, kind: str, value: Any) -> str:
+    """The one wording for "this value has the wrong YAML type" (a mapping, a string, …);
+    a quoted key stands apart from the particle, as in the other texts."""
+    gap = " " if subject.endswith("'") else ""
+    return f"{subject}{gap}は{kind}で指定してください（指定値の型: {type(value).__name__}）"
+
+
+def _missing(field: str) -> str:
+    return f"項目 {field!r} がありません"
+
+
+def _unknown(field: str) -> str:
+    return f"未知の項目 {field!r} があります"
+
+
+def _empty(field: str) -> str:
+    return f"項目 {field!r} が空です"
 
 
 class _Checker:
@@ -88,32 +108,32 @@ class _Checker:
 
     def mapping(self, value: Any, keys: tuple[str, ...], what: str) -> Mapping[str, Any]:
         if not isinstance(value, dict):
-            raise self.fail(f"{what} must be a mapping, got {type(value).__name__}")
+            raise self.fail(_wrong_type(what, "マッピング", value))
         for key in value:
             if key not in keys:
-                raise self.fail(f"unknown field {key!r}")
+                raise self.fail(_unknown(key))
         for key in keys:
             if key not in value:
-                raise self.fail(f"field {key!r} is missing")
+                raise self.fail(_missing(key))
         return value
 
     def text(self, value: Any, field: str) -> str:
         if not isinstance(value, str):
-            raise self.fail(f"field {field!r} must be a string, got {type(value).__name__}")
+            raise self.fail(_wrong_type(f"項目 {field!r}", "文字列", value))
         if not value.strip():
-            raise self.fail(f"field {field!r} is empty")
+            raise self.fail(_empty(field))
         return value
 
     def integer(self, value: Any, field: str) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(f"field {field!r} must be an integer, got {type(value).__name__}")
+            raise self.fail(_wrong_type(f"項目 {field!r}", "整数", value))
         return value
 
     def sequence(self, value: Any, field: str, *, allow_empty: bool = True) -> list[Any]:
         if not isinstance(value, list):
-            raise self.fail(f"field {field!r} must be a list, got {type(value).__name__}")
+            raise self.fail(_wrong_type(f"項目 {field!r}", "リスト", value))
         if not allow_empty and not value:
-            raise self.fail(f"field {field!r} is empty")
+            raise self.fail(_empty(field))
         return value
 
 
@@ -123,8 +143,22 @@ def load_edition(path: pathlib.Path) -> Edition:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise _Checker(path.name).fail(f"cannot read catalogue: {exc}") from exc
+        raise _Checker(path.name).fail(_unreadable(exc)) from exc
     return edition_from_dict(raw, source=path.name)
+
+
+def _unreadable(exc: Exception) -> str:
+    """Why a file cannot be read, in Japanese: the position, not the (English) library text,
+    which stays on the chained exception for the log."""
+    if isinstance(exc, UnicodeDecodeError):
+        return f"ファイルをUTF-8として読み取れません（{exc.start + 1}バイト目）"
+    if isinstance(exc, yaml.reader.ReaderError):
+        return f"ファイルをYAMLとして読み取れません（{exc.position + 1}文字目に使えない文字があります）"
+    if isinstance(exc, yaml.YAMLError):
+        mark = getattr(exc, "problem_mark", None)
+        where = f"（{mark.line + 1}行{mark.column + 1}列）" if mark is not None else ""
+        return f"ファイルをYAMLとして読み取れません{where}"
+    return f"ファイルを読み取れません（{type(exc).__name__}）"
 
 
 def edition_from_dict(raw: Any, *, source: str, item_count: int | None = ITEM_COUNT) -> Edition:
@@ -134,7 +168,7 @@ def edition_from_dict(raw: Any, *, source: str, item_count: int | None = ITEM_CO
     edition published later (``item_count=None``) may add or remove items, as long as
     the numbers ascend and every item lies in its category's range."""
     check = _Checker(source)
-    doc = check.mapping(raw, _TOP_KEYS, "the document")
+    doc = check.mapping(raw, _TOP_KEYS, "版の文書")
     categories = _categories(check, doc["categories"], item_count)
     return Edition(
         id=check.text(doc["edition"], "edition"),
@@ -151,22 +185,22 @@ def _categories(check: _Checker, value: Any, item_count: int | None) -> tuple[Ca
     categories: list[Category] = []
     for index, row in enumerate(rows, start=1):
         at = check.at(f"categories[{index}]")
-        row = at.mapping(row, _CATEGORY_KEYS, "a category")
+        row = at.mapping(row, _CATEGORY_KEYS, "区分")
         chapter = at.integer(row["chapter"], "chapter")
-        at = check.at(f"category {chapter}")
+        at = check.at(f"区分{chapter}")
         name = at.text(row["name"], "name")
         purpose = at.text(row["purpose"], "purpose")
         numbers = at.sequence(row["numbers"], "numbers")
         if len(numbers) != 2:
-            raise at.fail(f"field 'numbers' must be [first, last], got {numbers!r}")
+            raise at.fail(f"項目 'numbers' は [最初の通番, 最後の通番] で指定してください（指定値: {numbers!r}）")
         first = at.integer(numbers[0], "numbers")
         last = at.integer(numbers[1], "numbers")
         if first > last:
-            raise at.fail(f"field 'numbers' is an empty range [{first}, {last}]")
+            raise at.fail(f"項目 'numbers' の範囲 [{first}, {last}] が空です")
         if any(c.chapter == chapter for c in categories):
-            raise at.fail("field 'chapter' is used by an earlier category")
+            raise at.fail("項目 'chapter' は前の区分で使われています")
         if any(c.name == name for c in categories):
-            raise at.fail(f"field 'name' {name!r} is used by an earlier category")
+            raise at.fail(f"項目 'name' の {name!r} は前の区分で使われています")
         categories.append(Category(chapter=chapter, name=name, purpose=purpose, numbers=(first, last)))
 
     expected = 1
@@ -174,13 +208,13 @@ def _categories(check: _Checker, value: Any, item_count: int | None) -> tuple[Ca
     for category in sorted(categories, key=lambda c: c.numbers[0]):
         first, last = category.numbers
         if first != expected:
-            raise check.at(f"category {category.chapter}").fail(
-                f"field 'numbers' starts at {first}, expected {expected} (ranges must cover "
-                f"1..{item_count or covered} without gap or overlap)"
+            raise check.at(f"区分{category.chapter}").fail(
+                f"項目 'numbers' は{expected}から始めてください（指定値: {first}。各区分の範囲で"
+                f"1〜{item_count or covered}を隙間も重なりもなく覆います）"
             )
         expected = last + 1
     if item_count is not None and expected != item_count + 1:
-        raise check.fail(f"field 'categories' covers 1..{expected - 1}, expected 1..{item_count}")
+        raise check.fail(f"項目 'categories' の範囲は1〜{expected - 1}です（1〜{item_count}が必要です）")
     return tuple(categories)
 
 
@@ -189,25 +223,25 @@ def _items(
 ) -> tuple[CheckItem, ...]:
     rows = check.sequence(value, "items", allow_empty=False)
     if item_count is not None and len(rows) != item_count:
-        raise check.fail(f"field 'items' must hold {item_count} items, got {len(rows)}")
+        raise check.fail(f"項目 'items' には{item_count}項目が必要です（{len(rows)}項目）")
     last_number = max(c.numbers[1] for c in categories)
     items: list[CheckItem] = []
     seen: set[int] = set()
     for position, row in enumerate(rows, start=1):
         at = check.at(f"items[{position}]")
         if not isinstance(row, dict):
-            raise at.fail(f"an item must be a mapping, got {type(row).__name__}")
+            raise at.fail(_wrong_type("チェック項目", "マッピング", row))
         if "number" not in row:
-            raise at.fail("field 'number' is missing")
+            raise at.fail(_missing("number"))
         number = at.integer(row["number"], "number")
-        at = check.at(f"item {number}")
-        row = at.mapping(row, _ITEM_KEYS, "an item")
+        at = check.at(f"通番{number}")
+        row = at.mapping(row, _ITEM_KEYS, "チェック項目")
         if number in seen:
-            raise at.fail("field 'number' duplicates an earlier item")
+            raise at.fail("項目 'number' が前の項目と重複しています")
         if item_count is not None and number != position:
-            raise at.fail(f"field 'number' is out of order (expected {position})")
+            raise at.fail(f"項目 'number' が順番どおりではありません（この位置は通番{position}です）")
         if item_count is None and (number <= max(seen, default=0) or not 1 <= number <= last_number):
-            raise at.fail(f"field 'number' must ascend within 1..{last_number}")
+            raise at.fail(f"項目 'number' は1〜{last_number}の範囲で昇順に並べてください")
         seen.add(number)
         items.append(_item(at, number, row, categories))
     return tuple(items)
@@ -218,13 +252,13 @@ def _item(at: _Checker, number: int, row: Mapping[str, Any], categories: tuple[C
     category_name = at.text(row["category"], "category")
     home = next(c for c in categories if c.numbers[0] <= number <= c.numbers[1])
     if chapter != home.chapter:
-        raise at.fail(f"field 'chapter' is {chapter}, but the item belongs to chapter {home.chapter}")
+        raise at.fail(f"項目 'chapter' が{chapter}ですが、この通番は区分{home.chapter}に属します")
     if category_name != home.name:
-        raise at.fail(f"field 'category' is {category_name!r}, but chapter {home.chapter} is {home.name!r}")
+        raise at.fail(f"項目 'category' が{category_name!r}ですが、区分{home.chapter}は{home.name!r}です")
 
     party = at.text(row["party"], "party")
     if party not in _PARTIES:
-        raise at.fail(f"field 'party' must be one of {', '.join(_PARTIES)}, got {party!r}")
+        raise at.fail(f"項目 'party' は {'、'.join(_PARTIES)} のいずれかです（指定値: {party!r}）")
 
     objective = at.text(row["objective"], "objective")
     explanation = at.text(row["explanation"], "explanation")
@@ -257,13 +291,13 @@ def _item(at: _Checker, number: int, row: Mapping[str, Any], categories: tuple[C
 def _texts(at: _Checker, value: Any, keys: tuple[str, ...], field: str) -> dict[str, str]:
     """A nested mapping of exactly ``keys``, each a non-empty text (a method or a reference)."""
     if not isinstance(value, dict):
-        raise at.fail(f"field {field!r} must be a mapping, got {type(value).__name__}")
+        raise at.fail(_wrong_type(f"項目 {field!r}", "マッピング", value))
     for key in value:
         if key not in keys:
-            raise at.fail(f"unknown field '{field}.{key}'")
+            raise at.fail(_unknown(f"{field}.{key}"))
     for key in keys:
         if key not in value:
-            raise at.fail(f"field '{field}.{key}' is missing")
+            raise at.fail(_missing(f"{field}.{key}"))
     return {key: at.text(value[key], f"{field}.{key}") for key in keys}
 
 
@@ -271,7 +305,7 @@ def _glossary(check: _Checker, value: Any) -> tuple[GlossaryTerm, ...]:
     terms: list[GlossaryTerm] = []
     for index, row in enumerate(check.sequence(value, "glossary"), start=1):
         at = check.at(f"glossary[{index}]")
-        row = at.mapping(row, _GLOSSARY_KEYS, "a glossary term")
+        row = at.mapping(row, _GLOSSARY_KEYS, "用語")
         terms.append(
             GlossaryTerm(
                 term=at.text(row["term"], "term"),
@@ -293,7 +327,7 @@ def _bundled() -> tuple[Edition, ...]:
     for path in sorted(EDITIONS_DIR.glob("*.yaml")):
         edition = load_edition(path)
         if edition.id in editions:
-            raise CatalogueError(path.name, "", f"field 'edition' {edition.id!r} is used by another file")
+            raise CatalogueError(path.name, "", f"項目 'edition' の {edition.id!r} は別のファイルでも使われています")
         editions[edition.id] = edition
     return tuple(sorted(editions.values(), key=lambda e: edition_order(e.id)))
 
@@ -307,7 +341,7 @@ def current_edition() -> Edition:
     """The newest bundled edition."""
     editions = _bundled()
     if not editions:
-        raise CatalogueError(EDITIONS_DIR.name, "", "no bundled edition found")
+        raise CatalogueError(EDITIONS_DIR.name, "", "同梱の版が見つかりません")
     return editions[-1]
 
 

@@ -34,7 +34,7 @@ def test_only_the_liaison_publishes_well_formed_later_editions(container, people
     broken = copy.deepcopy(document)
     broken["items"][3]["objective"] = ""
     refused = liaison.post("/editions", json=broken)
-    assert refused.status_code == 422 and "item 4" in refused.json["error"]["message"]
+    assert refused.status_code == 422 and "通番4: 項目 'objective' が空です" in refused.json["error"]["message"]
     assert liaison.post("/editions", json={**copy.deepcopy(document), "edition": "2018.01"}).status_code == 422
     published = liaison.post("/editions", json=document)
     assert published.status_code == 201, published.json
