@@ -6,7 +6,8 @@ as optional (the route also takes no body at all)."""
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from spectree.plugins.flask_plugin import FlaskPlugin
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from eventsourcing.persistence import ConnectionUnavailableError
 from flask import Flask, Response, current_app, flash, g, jsonify, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from eventsourcing.persistence import ConnectionUnavailableError
 from werkzeug.exceptions import HTTPException
 
 from ..api.errors import MalformedRequest, RequestValidationFailed, check_values, fields_of

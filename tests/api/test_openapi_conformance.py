@@ -9,9 +9,7 @@ import re
 
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-
 from schemathesis.specs.openapi import checks
-
 
 SETTINGS = settings(
     max_examples=25,

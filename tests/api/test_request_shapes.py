@@ -106,7 +106,7 @@ def test_a_question_closes_without_any_body(callers, people, engagement):
     assert connector.post(f"/engagements/{eid}/submit").status_code == 200  # no body either
     questions = [reviewer.post(f"/engagements/{eid}/items/{n}/questions", json={"text": f"質問{n}"}).json for n in (1, 2, 3, 4)]
     closes = (
-        lambda: {},  # no body and no content type
+        dict,  # no body and no content type
         lambda: {"data": "", "content_type": "application/json"},
         lambda: {"json": {}},
         lambda: {"json": {"expected_version": reviewer.get(f"/engagements/{eid}").json["version"]}},
