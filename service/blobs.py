@@ -1,8 +1,9 @@
 """Evidence and certification files, content-addressed by SHA-256 under ``BLOB_DIR``.
 
 Only a few kinds are accepted, recognised by their first bytes (the client's content
-type is not trusted), and each is limited in size. The SHA-256 is what events record;
-a file is written once and never changed.
+type is not trusted), and each is limited in size; an .xlsx or .docx must also pass the
+package rule of ``service.ooxml`` that the Excel import applies (``OfficeFileRefused``).
+The SHA-256 is what events record; a file is written once and never changed.
 """
 
 from __future__ import annotations
@@ -10,12 +11,11 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-import zipfile
 from dataclasses import dataclass
-from io import BytesIO
 from pathlib import Path
 
-from .domain.errors import Invalid, NotFound
+from .domain.errors import Invalid, NotFound, OfficeFileRefused
+from .ooxml import FORMATS, PackageRefused, check_package
 
 MAX_BLOB_BYTES = 5 * 1024 * 1024  # within the 6 MB request limit (MAX_CONTENT_LENGTH)
 KINDS = {
@@ -23,8 +23,7 @@ KINDS = {
     "image/png": (".png",),
     "image/jpeg": (".jpg", ".jpeg"),
     "text/plain": (".txt", ".csv"),
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (".xlsx",),
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (".docx",),
+    **{fmt.content_type: (ext,) for ext, fmt in FORMATS.items()},
 }
 
 
@@ -53,7 +52,7 @@ def sniff(data: bytes, filename: str) -> str:
     elif data.startswith(b"\xff\xd8\xff"):
         kind = "image/jpeg"
     elif data.startswith(b"PK\x03\x04"):
-        kind = _office_kind(data)
+        kind = _office_kind(data, suffix)
     else:
         try:
             text = data.decode("utf-8")
@@ -65,19 +64,16 @@ def sniff(data: bytes, filename: str) -> str:
     return kind
 
 
-def _office_kind(data: bytes) -> str:
-    try:
-        with zipfile.ZipFile(BytesIO(data)) as archive:
-            names = set(archive.namelist())
-    except zipfile.BadZipFile:
+def _office_kind(data: bytes, suffix: str) -> str:
+    """An .xlsx/.docx passes the Excel import's own package rule (macros, bombs, names, DTDs)."""
+    fmt = FORMATS.get(suffix)
+    if fmt is None:
         return ""
-    if any(name.endswith("vbaProject.bin") for name in names):
-        return ""  # macros are never accepted
-    if "xl/workbook.xml" in names:
-        return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    if "word/document.xml" in names:
-        return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-    return ""
+    try:
+        check_package(data, fmt)
+    except PackageRefused as refused:
+        raise OfficeFileRefused(refused.message, field="file", reason=refused.code) from None
+    return fmt.content_type
 
 
 def safe_filename(filename: str) -> str:

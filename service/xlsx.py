@@ -37,33 +37,39 @@ Import (``import_answers``)
     All or nothing: every problem of the file is collected and raised at once as
     ``XlsxImportError(errors)`` with ``{"sheet", "cell", "message"}`` entries (Japanese).
     Before openpyxl parses anything the package is checked: size (``MAX_BYTES``, raised
-    as ``XlsxTooLarge`` so the API can answer 413), a zip holding ``[Content_Types].xml``
-    and ``xl/workbook.xml``, no macros, no zip bomb (``MAX_UNPACKED_BYTES``,
-    ``MAX_RATIO``, ``MAX_MEMBERS``), and no ``<!DOCTYPE``/``<!ENTITY`` in any XML part
-    (openpyxl also parses through defusedxml when it is installed — it is a dependency).
-    The workbook is then read with ``read_only=True, data_only=False`` and its declared
-    dimension ignored: the sheet ``フォーマット`` (else the first sheet); the header row is
+    as ``XlsxTooLarge`` so the API can answer 413), then ``service.ooxml.check_package``
+    (the rule evidence files share: ``[Content_Types].xml`` and ``xl/workbook.xml``, no
+    macros, no zip bomb measured by the bytes really inflated, no climbing member names, no
+    ``<!DOCTYPE``/``<!ENTITY``); openpyxl also parses through defusedxml. A whole-file
+    refusal carries a machine ``code`` next to its message (``macro``, ``sheet_too_large`` …).
+    The workbook is then read with ``read_only=True, data_only=False``: the sheet
+    ``フォーマット`` (else the first sheet), refused before openpyxl reads its rows when its
+    declared dimension, a row number or a filled cell lies past ``MAX_SCANNED_ROWS`` rows or
+    ``MAX_COLUMNS`` columns, or it holds over ``MAX_CELLS`` cells (openpyxl makes up every
+    missing row up to the last one); the header row is
     the row of the first ``HEADER_SCAN_ROWS`` matching the most column names (spaces
     ignored), columns in any order, extra columns ignored, the ``REQUIRED_COLUMNS`` (通番,
     セキュリティ対応目標 and the five answer columns) each reported when missing; at most
-    ``MAX_ROWS`` non-empty data rows, the first ``MAX_COLUMNS`` columns, and no content
-    below physical row ``MAX_SCANNED_ROWS``.
+    ``MAX_ROWS`` non-empty data rows.
 
     Per row: 通番 must be a number of the engagement (unknown, non-numeric and duplicate
     numbers are errors); a dropped item's row must keep its answer cells empty; for the
     side's rows with an answer, セキュリティ対応目標 must equal the engagement's text (line
-    endings normalised), and texts may not exceed 20,000 characters.
+    endings normalised), and the answer must pass the domain's own rules
+    (``clean_text``, ``checked_answer``): no control characters but tab and LF (CR and CRLF
+    become LF; code ``control_characters``), at most 20,000 characters, 現在の対応状況
+    required, a plan for 未対応 — each refusal naming its cell, with the domain's code.
 
     Only rows whose item the ``side`` answers are considered (connector: connector and
     common items; bank: bank and common items — the item's 対象者 in the engagement, not
     the sheet's). A row whose answer cells are all empty (or blank) is skipped: an empty
-    row never clears an answer. For other rows 対応状況区分 and 現在の対応状況 are required;
+    row never clears an answer. For other rows 対応状況区分 is required;
     the status may be the Japanese label (half-width parentheses accepted) or the code.
     Formula cells are refused ("数式は使用できません"); formula-looking text is plain text.
-    Numbers and dates in text cells are converted with ``str()``. Texts are compared
-    after ``export_text`` on both sides, so an exported file imported unchanged yields no
-    change, even for answers holding characters the export had to replace; changed
-    answers come back with ``\\n`` line breaks (and U+FFFD where the file had them).
+    Numbers and dates in text cells are converted with ``str()``. The engagement's texts
+    are compared after ``export_text``, so an exported file imported unchanged yields no
+    change, even for answers recorded before the control-character rule (the export wrote
+    U+FFFD for them); changed answers come back with ``\\n`` line breaks.
     Excel's ``_xHHHH_`` escapes in shared strings are taken as openpyxl returns them (it
     undoes only ``_x005F_``): a carriage return Excel stored as ``_x000D_`` stays literal.
 """
@@ -81,16 +87,32 @@ from io import BytesIO
 from typing import Any, Iterable
 from zoneinfo import ZoneInfo
 
+from defusedxml.ElementTree import iterparse
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import (
+    column_index_from_string,
+    coordinate_from_string,
+    range_boundaries,
+)
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.xml import DEFUSEDXML
 
 from .domain.checklist import Edition, Party
-from .xlsx_errors import XlsxImportError, XlsxTooLarge
 from .domain.codes import AnswerStatus, Outcome, Verdict
-from .domain.engagement import MAX_TEXT, Engagement
+from .domain.engagement import Engagement, checked_answer
+from .domain.errors import Invalid
+from .domain.text import clean_text
+from .ooxml import (
+    MAX_MEMBERS,
+    MAX_RATIO,
+    MAX_UNPACKED_BYTES,
+    XLSX,
+    PackageRefused,
+    check_package,
+)
+from .xlsx_errors import XlsxImportError, XlsxTooLarge
 
 __all__ = [
     "ANSWER_COLUMNS",
@@ -148,13 +170,11 @@ VERDICT_COLUMNS = (
 )
 
 MAX_BYTES = 5 * 1024 * 1024
-MAX_UNPACKED_BYTES = 50 * 1024 * 1024
-MAX_RATIO = 100
-MAX_MEMBERS = 1_000
 MAX_ROWS = 2_000
 HEADER_SCAN_ROWS = 10
 MAX_COLUMNS = 100  # columns beyond CV are not read
-MAX_SCANNED_ROWS = 100_000  # physical rows (empty ones included) read before giving up
+MAX_SCANNED_ROWS = 10_000  # physical rows (empty ones included): openpyxl makes up the missing ones
+MAX_CELLS = 500_000  # <c> elements in the sheet, empty ones included
 
 REPLACEMENT = "\ufffd"
 JST = ZoneInfo("Asia/Tokyo")
@@ -460,78 +480,23 @@ def export_engagement(engagement: Engagement, edition: Edition, *, include_revie
 
 # ---------------------------------------------------------------------------------- import: package
 
-_NOT_XLSX = "Excel（.xlsx）形式のファイルではありません。Excelで .xlsx 形式で保存したファイルを指定してください。"
-_OLE = (
-    "パスワード付きのファイル、または旧形式（.xls）のファイルは読み込めません。"
-    "パスワードを解除し、.xlsx 形式で保存し直してください。"
-)
 _UNREADABLE = "ファイルを読み込めませんでした。Excelで開けることを確認し、.xlsx 形式で保存し直してください。"
-_DTD = "ファイルに許可されていないXML定義（DOCTYPE／ENTITY）が含まれているため読み込めません。"
-_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
-_SAFE_ENCODINGS = {"utf-8", "utf8", "utf-16", "utf16", "us-ascii", "ascii"}
+
+
+def _whole_file(message: str, code: str) -> XlsxImportError:
+    return XlsxImportError([{"sheet": "", "cell": "", "message": message, "code": code}])
 
 
 def _check_package(data: bytes) -> None:
-    """Refuse anything that is not a plain, reasonably sized .xlsx before parsing it."""
+    """Refuse anything that is not a plain, reasonably sized .xlsx before parsing it (``service.ooxml``)."""
     if not isinstance(data, (bytes, bytearray)):
         raise TypeError("data must be bytes")
     if len(data) > MAX_BYTES:
         raise XlsxTooLarge.single(f"ファイルが大きすぎます（上限 {MAX_BYTES // (1024 * 1024)} MB）。")
-    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise XlsxImportError.single(_OLE)
-    buffer = BytesIO(data)
-    if not zipfile.is_zipfile(buffer):
-        raise XlsxImportError.single(_NOT_XLSX)
     try:
-        with zipfile.ZipFile(buffer) as archive:
-            members = archive.infolist()
-            if len(members) > MAX_MEMBERS:
-                raise XlsxImportError.single(f"ファイル内の要素が多すぎます（上限 {MAX_MEMBERS:,} 個）。")
-            names = {member.filename for member in members}
-            lowered = {name.lower() for name in names}
-            if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-                raise XlsxImportError.single(_NOT_XLSX)
-            if sum(member.file_size for member in members) > MAX_UNPACKED_BYTES:
-                raise XlsxImportError.single(
-                    f"展開後のサイズが大きすぎます（上限 {MAX_UNPACKED_BYTES // (1024 * 1024)} MB）。"
-                )
-            for member in members:
-                if member.flag_bits & 0x1:
-                    raise XlsxImportError.single(_OLE)
-                if member.file_size and (
-                    member.compress_size == 0 or member.file_size / member.compress_size > MAX_RATIO
-                ):
-                    raise XlsxImportError.single("圧縮率が異常なファイルは読み込めません（zip爆弾の疑い）。")
-            if any(name.endswith("vbaproject.bin") for name in lowered) or b"macroenabled" in (
-                archive.read("[Content_Types].xml").lower()
-            ):
-                raise XlsxImportError.single(
-                    "マクロを含むファイル（.xlsm）は受け付けません。.xlsx 形式で保存し直してください。"
-                )
-            for member in members:
-                if member.filename.lower().endswith((".xml", ".rels", ".vml")):
-                    _refuse_dtd(archive.read(member))
-    except XlsxImportError:
-        raise
-    except Exception as exc:  # corrupt zip, bad CRC, unsupported compression …
-        raise XlsxImportError.single(_UNREADABLE) from exc
-
-
-def _refuse_dtd(xml: bytes) -> None:
-    """No XML part may declare a DOCTYPE or an entity (billion laughs, external entities)."""
-    utf16 = {b"\xff\xfe": "utf-16", b"\xfe\xff": "utf-16", b"<\x00": "utf-16-le", b"\x00<": "utf-16-be"}
-    if xml[:2] in utf16:
-        text = xml.decode(utf16[xml[:2]], errors="replace").lower()
-        if "<!doctype" in text or "<!entity" in text:
-            raise XlsxImportError.single(_DTD)
-        return
-    head = xml[3:] if xml.startswith(b"\xef\xbb\xbf") else xml
-    declared = _XML_ENCODING.match(head[:300])
-    if declared and declared.group(1).decode("ascii").lower() not in _SAFE_ENCODINGS:
-        raise XlsxImportError.single(_UNREADABLE)
-    lowered = xml.lower()
-    if b"<!doctype" in lowered or b"<!entity" in lowered:
-        raise XlsxImportError.single(_DTD)
+        check_package(bytes(data), XLSX)
+    except PackageRefused as refused:
+        raise _whole_file(refused.message, refused.code) from refused
 
 
 # ---------------------------------------------------------------------------------- import: sheet
@@ -552,6 +517,7 @@ def _read_rows(data: bytes) -> tuple[str, list[Row]]:
                 ws = wb[SHEET_TITLE] if SHEET_TITLE in wb.sheetnames else sheets[0]
                 if not hasattr(ws, "iter_rows"):
                     raise XlsxImportError.single(f"シート「{ws.title}」は表ではありません。")
+                _check_extent(data, ws._worksheet_path)  # read-only sheets know their part
                 return ws.title, _scan(ws)
             finally:
                 wb.close()
@@ -559,6 +525,49 @@ def _read_rows(data: bytes) -> tuple[str, list[Row]]:
         raise
     except Exception as exc:  # anything openpyxl or defusedxml raises on a hostile or broken file
         raise XlsxImportError.single(_UNREADABLE) from exc
+
+
+def _too_far(what: str) -> XlsxImportError:
+    limit = f"{get_column_letter(MAX_COLUMNS)}列・{MAX_SCANNED_ROWS:,}行"
+    return _whole_file(f"シートが大きすぎます（{what}。読み込めるのは {limit} までです）。", "sheet_too_large")
+
+
+def _check_extent(data: bytes, part: str) -> None:
+    """Refuse a sheet declaring a range, a row or a filled column past the limits before openpyxl
+    reads it: it makes up every missing row up to the last one (row 1,048,576 from a 1 KB file)."""
+    count = last = cells = column = 0
+    with zipfile.ZipFile(BytesIO(data)) as archive, archive.open(part) as source:
+        for event, element in iterparse(source, events=("start", "end")):
+            tag = element.tag.rpartition("}")[2]
+            if event == "start":
+                if tag == "row":
+                    count, column, last = count + 1, 0, _row_number(element.get("r"), last)
+                    if last > MAX_SCANNED_ROWS or count > MAX_SCANNED_ROWS:
+                        raise _too_far(f"{max(last, count):,}行目に行があります")
+                continue
+            if tag == "dimension":
+                _, _, last_column, last_row = range_boundaries(element.get("ref") or "A1")
+                if (last_column or 0) > MAX_COLUMNS or (last_row or 0) > MAX_SCANNED_ROWS:
+                    raise _too_far(f"範囲 {element.get('ref')}")
+            elif tag == "c":
+                cells += 1
+                reference = element.get("r")
+                column = column_index_from_string(coordinate_from_string(reference)[0]) if reference else column + 1
+                if column > MAX_COLUMNS and len(element):
+                    raise _too_far(f"{reference or get_column_letter(column)} に値があります")
+                if cells > MAX_CELLS:
+                    raise _too_far(f"セルが {MAX_CELLS:,} 個を超えています")
+            element.clear()  # only the attributes above are needed: memory stays flat
+
+
+def _row_number(value: str | None, previous: int) -> int:
+    """A row's ``r`` (openpyxl accepts ``"3.0"``); a row without one follows the previous row."""
+    if value is None:
+        return previous + 1
+    number = float(value)
+    if not number.is_integer() or number < 1:
+        raise ValueError(f"row number {value}")
+    return int(number)
 
 
 def _scan(ws: Any) -> list[Row]:
@@ -635,10 +644,14 @@ def _find_header(sheet: str, rows: list[Row], errors: list[dict[str, str]]) -> t
     return header_row, columns
 
 
+_COLUMN_OF = {field: name for name, field in TEXT_COLUMNS.items()} | {"status": STATUS_COLUMN}
+
+
 def _cell_text(value: Any) -> str:
+    """A cell as text with line breaks as LF; anything else it holds is for the rules to judge."""
     if value is None:
         return ""
-    return export_text(value if isinstance(value, str) else str(value))
+    return _NEWLINES.sub("\n", value if isinstance(value, str) else str(value))
 
 
 def _parse_number(value: Any) -> int | None:
@@ -705,9 +718,12 @@ class _RowContext:
     columns: dict[str, int]
     errors: list[dict[str, str]]
 
-    def fail(self, name: str, message: str) -> None:
+    def fail(self, name: str, message: str, code: str | None = None) -> None:
         cell = f"{get_column_letter(self.columns[name])}{self.row}"
-        self.errors.append({"sheet": self.sheet, "cell": cell, "message": message})
+        error = {"sheet": self.sheet, "cell": cell, "message": message}
+        if code is not None:  # the domain's code for a refused value (control_characters …)
+            error["code"] = code
+        self.errors.append(error)
 
 
 def _check_row(
@@ -737,7 +753,7 @@ def _check_row(
         return None
     number = _parse_number(content[at.columns["通番"]][0])
     if number is None:
-        at.fail("通番", f"通番「{values['通番'][:20]}」が正しくありません（項目の番号を数字で入力してください）。")
+        at.fail("通番", f"通番「{export_text(values['通番'][:20])}」が正しくありません（項目の番号を数字で入力してください）。")
         return None
     if number in seen:
         at.fail("通番", f"通番 {number} の行が重複しています（{seen[number]}行目と同じ番号です）。")
@@ -759,7 +775,7 @@ def _check_row(
         return None  # the other side's row, or a row left empty: an empty row never clears an answer
 
     problems = len(at.errors)
-    if "セキュリティ対応目標" not in formulas and values["セキュリティ対応目標"] != export_text(item["objective"]):
+    if "セキュリティ対応目標" not in formulas and export_text(values["セキュリティ対応目標"]) != export_text(item["objective"]):
         at.fail(
             "セキュリティ対応目標",
             f"通番 {number} のセキュリティ対応目標が変更されています。確認項目の文言は編集せず、回答欄のみ記入してください"
@@ -774,18 +790,24 @@ def _check_row(
             if status is None:
                 at.fail(
                     STATUS_COLUMN,
-                    f"対応状況区分「{values[STATUS_COLUMN][:30]}」は使用できません"
+                    f"対応状況区分「{export_text(values[STATUS_COLUMN][:30])}」は使用できません"
                     "（対応済／一部対応／未対応（計画あり）／未対応／対象外のいずれか）。",
                 )
-    if "現在の対応状況" not in formulas and not values["現在の対応状況"].strip():
-        at.fail("現在の対応状況", "現在の対応状況を入力してください。")
-    for name in TEXT_COLUMNS:
-        if len(values[name]) > MAX_TEXT:
-            at.fail(name, f"{name}が長すぎます（{len(values[name]):,}文字。上限 {MAX_TEXT:,} 文字）。")
+    texts = {}
+    for name, field in TEXT_COLUMNS.items():
+        if name not in formulas:
+            try:  # the domain's rule for typed text: control characters, length, required
+                texts[field] = clean_text(values[name], field, required=field == "current_state")
+            except Invalid as error:
+                at.fail(name, error.detail, error.code)
     if status is None or formulas or len(at.errors) > problems:
         return None
-
-    new = {field: values[name] for name, field in TEXT_COLUMNS.items()}
+    try:
+        new = checked_answer(status, **texts)  # and the rules across an answer's fields
+    except Invalid as error:
+        at.fail(_COLUMN_OF.get(error.context.get("field"), STATUS_COLUMN), error.detail, error.code)
+        return None
+    del new["status"]
     current = item["answer"]
     if current is not None and current["status"] == status and all(
         export_text(current[field]) == text for field, text in new.items()

@@ -204,6 +204,12 @@ class ControlCharacters(Invalid):
     code = "control_characters"
 
 
+class OfficeFileRefused(Invalid):
+    """An uploaded Office file breaks the package rule (macros, zip bombs, climbing names, DTDs)."""
+
+    code = "office_file_refused"
+
+
 class DateNotAhead(Invalid):
     """A date that must lie ahead (due date, 回答期限, monitoring date) is today or earlier."""
 

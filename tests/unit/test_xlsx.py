@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
-from service import xlsx
+from service import ooxml, xlsx
 from service.catalogue import current_edition
 from service.domain.actors import Actor
 from service.domain.codes import AnswerStatus, Role
@@ -379,6 +379,7 @@ def test_new_answers_codes_half_width_labels_numbers_and_dates():
     def change(ws: Any) -> None:
         ws[f"E{row_of(eng, c[0])}"], ws[f"F{row_of(eng, c[0])}"] = "not_applicable", 12345
         ws[f"E{row_of(eng, c[1])}"], ws[f"F{row_of(eng, c[1])}"] = "未対応(計画あり)", datetime(2026, 4, 1, 9, 30)
+        ws[f"H{row_of(eng, c[1])}"] = "来期に対応"
         ws[f"E{row_of(eng, c[2])}"], ws[f"F{row_of(eng, c[2])}"] = " 対応済 ", "改行\r\nあり"
         ws[f"E{row_of(eng, 45)}"], ws[f"F{row_of(eng, 45)}"] = "一部対応", "独自項目にも回答"
         ws[f"K{row_of(eng, c[3])}"] = "   "  # blank only: the row stays empty
@@ -386,7 +387,7 @@ def test_new_answers_codes_half_width_labels_numbers_and_dates():
     changes = import_answers(edit(export_engagement(eng, EDITION, include_review=False), change), eng, EDITION, side="connector")
     assert changes == [
         AnswerChange(c[0], "not_applicable", "12345", "", "", ""),
-        AnswerChange(c[1], "planned", "2026-04-01 09:30:00", "", "", ""),
+        AnswerChange(c[1], "planned", "2026-04-01 09:30:00", "", "来期に対応", ""),
         AnswerChange(c[2], "implemented", "改行\nあり", "", "", ""),
         AnswerChange(45, "partial", "独自項目にも回答", "", "", ""),
     ]
@@ -475,7 +476,7 @@ def test_row_problems():
         (f"F{row_of(eng, a)}", "現在の対応状況を入力してください。"),
         (f"E{row_of(eng, b)}", "対応状況区分を入力してください。"),
         (f"F{row_of(eng, DROPPED)}", f"通番 {DROPPED} は審査対象から削除された項目です（削除理由: {DROP_REASON}）。回答欄は空欄のままにしてください。"),
-        (f"G{row_of(eng, CONNECTOR_ITEMS[2])}", "課題認識が長すぎます（20,001文字。上限 20,000 文字）。"),
+        (f"G{row_of(eng, CONNECTOR_ITEMS[2])}", "課題認識は20,000文字以内で入力してください（現在 20,001文字）。"),
         (f"A{last + 1}", "通番 999 はこの案件の確認項目にありません。"),
         (f"A{last + 2}", f"通番 {a} の行が重複しています（{row_of(eng, a)}行目と同じ番号です）。"),
         (f"A{last + 3}", "通番「十二」が正しくありません（項目の番号を数字で入力してください）。"),
@@ -605,7 +606,7 @@ def test_entity_declarations_are_refused(exported):
 
 
 def test_defusedxml_still_refuses_entities_behind_the_pre_scan(exported, monkeypatch):
-    monkeypatch.setattr(xlsx, "_refuse_dtd", lambda xml: None)
+    monkeypatch.setattr(ooxml, "_refuse_dtd", lambda xml, fmt: None)
     data = rezip(exported, replace={"xl/worksheets/sheet1.xml": BILLION_LAUGHS})
     with pytest.raises(XlsxImportError) as caught:
         import_answers(data, open_engagement(), EDITION, side="connector")
@@ -646,7 +647,8 @@ def test_a_stray_cell_far_below_is_refused_quickly(exported):
         + '</row><row r="1048576"><c r="A1048576" t="inlineStr"><is><t>x</t></is></c></row></sheetData></worksheet>'
     )
     data = rezip(exported, replace={"xl/worksheets/sheet1.xml": sheet.encode()})
-    assert "シートの行数が多すぎます" in single_error(data, open_engagement())
+    assert "シートが大きすぎます（1,048,576行目に行があります" in single_error(data, open_engagement())
+    assert errors_of(data, open_engagement())[0]["code"] == "sheet_too_large"
 
 
 # --------------------------------------------------------------------------- a workbook as Excel saves it
