@@ -77,7 +77,7 @@ class Editions:
         if actor.role is not Role.LIAISON:
             raise RoleNotAllowed("チェックリストの版を登録できるのはFISC連絡窓口です。")
         try:
-            edition = edition_from_dict(document, source="uploaded edition", item_count=None)
+            edition = edition_from_dict(document, source="アップロードされた版", item_count=None)
         except CatalogueError as error:
             raise Invalid(f"チェックリストの版の内容に誤りがあります（{error}）。", field="document") from None
         if edition.id in self.ids():
