@@ -35,6 +35,7 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, Callable
 
 from service.bootstrap import Container
@@ -274,7 +275,7 @@ class Loader:
         conditions = []
         if outcome == "conditional":
             numbers = self.rng.sample(engagement.active_numbers(), 2)
-            conditions = [{"text": "全拠点の運用手順を統一し、実施結果を報告すること。", "items": numbers, "due_on": "2027-03-31"}]
+            conditions = [{"text": "全拠点の運用手順を統一し、実施結果を報告すること。", "items": numbers, "due_on": (self.today + timedelta(days=180)).isoformat()}]
         comment = {
             "approved": "全項目を確認し、接続を承認する。",
             "conditional": "一部対応の項目は代替策で補われており、条件付きで接続を承認する。",

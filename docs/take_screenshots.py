@@ -5,6 +5,7 @@ Needs Debian's chromium and a Japanese font (fonts-ipafont-gothic) for legible t
 from __future__ import annotations
 
 import tempfile
+from datetime import timedelta
 import threading
 from pathlib import Path
 
@@ -31,7 +32,7 @@ def main() -> None:
             title="トークン管理に関する注意喚起",
             body="アクセストークンの暗号化保存と有効期限の設定を確認してください。",
             items=[36, 41],
-            respond_by=container.reviews.today(),
+            respond_by=container.reviews.today() + timedelta(days=14),
         )
         from jobs.advisory_fanout import advisory_fanout
 

@@ -4,6 +4,7 @@ engagements in every state, all created through the real use cases."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -153,7 +154,7 @@ def _create_engagements(container: Container, cast: Cast) -> None:
         approved.id,
         outcome="conditional",
         comment="一部対応の項目は代替策で補われており、総合的に接続を承認する。",
-        conditions=[{"text": "全拠点の運用手順を統一し報告すること。", "items": [5, 16], "due_on": "2027-03-31"}],
+        conditions=[{"text": "全拠点の運用手順を統一し報告すること。", "items": [5, 16], "due_on": (reviews.today() + timedelta(days=120)).isoformat()}],
     )
 
     # annual monitoring: approved last cycle, the annual re-check has started
