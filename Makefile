@@ -43,9 +43,9 @@ postgres:
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
 	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; echo "PostgreSQL did not start" >&2; exit 1
 
-## Debian's Chromium for the browser tests (Playwright drives it; no browser is downloaded)
+## Debian's Chromium and a Japanese font for the browser tests (Playwright drives it; no browser is downloaded)
 chromium:
-	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+	@command -v chromium >/dev/null && fc-list :lang=ja | grep -q . || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-ipafont-gothic)
 
 ## docs/screenshots/*.png from the demo (needs a Japanese font: fonts-ipafont-gothic)
 screenshots: install chromium
