@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from eventsourcing.persistence import ConnectionUnavailableError
-from flask import Flask, Response, current_app, flash, g, jsonify, render_template, request
+from flask import Flask, Response, current_app, flash, g, jsonify, render_template, request, session
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -88,7 +88,8 @@ def kept_form_page() -> Any:
     flash(CSRF_EXPIRED[1], "error")
     try:
         return _render(request.view_args["engagement_id"], values={form_key: request.form}, errors={form_key: {}}, status=400)
-    except DomainError:
+    except DomainError:  # not this person's engagement (any more): the plain error page
+        session.pop("_flashes", None)
         return None
 
 

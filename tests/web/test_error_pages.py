@@ -99,3 +99,10 @@ def test_a_nul_in_a_page_request_is_refused_before_any_lookup(client, people, en
     ):
         page = page_of(response, 422, "入力内容に誤りがあります")
         assert "使用できない文字（U+0000）" in page
+
+
+def test_an_expired_token_on_another_organisations_engagement_reveals_nothing(client, people, engagement_id):
+    log_in(client, "staff@other.example")
+    refused = client.post(f"/engagements/{engagement_id}/items/1/answer", data={"csrf_token": "x", "current_state": "入力した文"})
+    page = page_of(refused, 400, "画面の有効期限が切れました")
+    assert "エラー画面" not in page and "入力した文" in page and page.count("画面の有効期限が切れました。もう一度送信してください。") == 1
