@@ -50,7 +50,11 @@ spec = SpecTree(
     title="FISC API接続チェックリスト 審査サービス API",
     version="1.0.0",
     description="Engagements between banks (金融機関) and API connectors (API接続先) on the FISC checklist. "
-    "Errors: {\"error\": {\"code\", \"message\"}}; a resource of another organisation answers 404 like a missing one.",
+    "Errors: {\"error\": {\"code\", \"message\"}}; a resource of another organisation answers 404 like a missing one. "
+    "A body that cannot be read: 400 malformed_json or json_too_deep (over 32 levels), 415 unsupported_media_type "
+    "(JSON routes take application/json, upload routes multipart/form-data), 422 control_characters for NUL or a lone "
+    "surrogate anywhere in the request; 422 validation_error lists each refused field in errors; expected_version "
+    "takes a whole number (79.0 is 79; else 422 invalid_expected_version); 405 carries Allow; 503 busy carries Retry-After.",
     security_schemes=[SecurityScheme(name="bearer", data=SecuritySchemeData(type=SecureType.HTTP, scheme="bearer"))],
     security={"bearer": []},
     before=reject_invalid_request,
