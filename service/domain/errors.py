@@ -13,6 +13,7 @@ from typing import Any
 class DomainError(Exception):
     code = "domain_error"
     kind = "conflict"  # one of: invalid, forbidden, not_found, conflict
+    probe = True  # a forbidden/not_found of this kind may be someone probing: security-logged
 
     def __init__(self, detail: str = "", **context: Any) -> None:
         super().__init__(detail or self.code)
@@ -59,9 +60,10 @@ class EngagementNotFound(NotFound):
 
 
 class EngagementNotYetOpened(EngagementNotFound):
-    """The as-of instant lies before the engagement's first event."""
+    """The as-of instant lies before the engagement's first event (asked by one who may see it)."""
 
     code = "engagement_not_yet_opened"
+    probe = False
 
 
 class ItemNotFound(NotFound):

@@ -116,7 +116,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
         status = STATUS_OF_KIND[error.kind]
-        if error.kind in ("forbidden", "not_found"):
+        if error.kind in ("forbidden", "not_found") and error.probe:
             log_refusal(error.code)
         context = error.context
         return error_response(

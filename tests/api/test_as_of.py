@@ -83,7 +83,7 @@ def test_every_notation_of_an_instant_gives_the_replayed_state(app, callers, his
             assert item["answer"]["current_state"] == "改訂した回答", text
 
 
-def test_before_opening_in_the_future_and_malformed(callers, history):
+def test_before_opening_in_the_future_and_malformed(app, callers, history):
     before = (OPENED - timedelta(microseconds=1)).astimezone(JST)
     for text in (before.isoformat(), before.replace(tzinfo=None).isoformat(), "2026-11-30"):
         refused = callers.auditor.get(f"/engagements/{history}", query_string={"as_of": text})
@@ -96,8 +96,11 @@ def test_before_opening_in_the_future_and_malformed(callers, history):
     for text in ("yesterday", "2026-13-01T00:00", "2026-11-30T25:00+09:00", "\x00"):
         refused = callers.auditor.get(f"/engagements/{history}", query_string={"as_of": text})
         assert refused.status_code == 422 and refused.json["error"]["field"] == "as_of", text
+    security_log = app.extensions["container"].security_log
+    assert not [e for e in security_log.events(None)[0] if e.kind == "authorisation_failure"]  # asking is no probe
     other = callers.other_reviewer.get(f"/engagements/{history}", query_string={"as_of": REVISED.isoformat()})
     assert other.status_code == 404 and other.json["error"]["code"] == "engagement_not_found"
+    assert [e.kind for e in security_log.events(None)[0]].count("authorisation_failure") == 1  # another bank's is
 
 
 def test_the_timeline_form_shows_the_past_moment_typed_in_jst(client, people, history):
