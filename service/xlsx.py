@@ -24,6 +24,12 @@ Export (``export_engagement``)
     内容, 状態) and ``判定`` with one row per item (verdict label, comment, who, when) and,
     when decided, the 総合判断 below the table.
 
+    Printing (``service.xlsx_print``): every sheet landscape A4 fitted to the width, header
+    row repeated, the engagement and the connector in the page header, 「&P / &N」 in the
+    footer. A cell too long for Excel's 409 pt row keeps its whole text (the import reads
+    it back exactly); its row is marked ※ and the text printed in pieces on a last sheet
+    ``全文（印刷用）``, which exists only when some text overflows.
+
     Text is always written as an inline string (``t="inlineStr"``), never as a formula or
     an error value: openpyxl would turn ``"=…"`` into an ``<f>`` element, so the type is
     forced back to ``"s"`` after assignment; text starting with = + - @ tab or a line break
@@ -76,7 +82,6 @@ Import (``import_answers``)
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 import warnings
@@ -113,6 +118,7 @@ from .ooxml import (
     check_package,
 )
 from .xlsx_errors import XlsxImportError, XlsxTooLarge
+from .xlsx_print import FULL_TEXT_COLUMNS, FULL_TEXT_SHEET, WIDTHS, PrintLayout
 
 __all__ = [
     "ANSWER_COLUMNS",
@@ -211,10 +217,6 @@ def export_text(value: str) -> str:
     return _ILLEGAL.sub(REPLACEMENT, _NEWLINES.sub("\n", value))
 
 
-def _display_width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in text)
-
-
 def _jst(at: str | None) -> str:
     if not at:
         return ""
@@ -242,31 +244,6 @@ _WRAP = Alignment(wrap_text=True, vertical="top")
 _HEADER_ALIGN = Alignment(wrap_text=True, vertical="center", horizontal="center")
 _UNLOCKED = Protection(locked=False)
 
-_WIDTHS = {
-    "通番": 6,
-    "区分": 16,
-    "セキュリティ対応目標": 48,
-    "対象者": 11,
-    "対応状況区分": 16,
-    "現在の対応状況": 48,
-    "課題認識": 36,
-    "課題への対応計画": 36,
-    "関連規定": 26,
-    "関連規定箇所": 22,
-    "備考": 30,
-    "質問ID": 14,
-    "投稿者": 16,
-    "組織": 22,
-    "日時（JST）": 17,
-    "内容": 70,
-    "状態": 10,
-    "判定": 14,
-    "判定コメント": 48,
-    "判定者": 16,
-    "判定日時（JST）": 17,
-}
-
-
 def _put(ws: Any, row: int, column: int, value: Any) -> Any:
     """Write one cell; text is always a string cell (never a formula), per ``export_text``."""
     cell = ws.cell(row=row, column=column)
@@ -287,31 +264,17 @@ def _header(ws: Any, columns: Iterable[str]) -> None:
     for column, name in enumerate(columns, start=1):
         cell = _put(ws, 1, column, name)
         cell.font, cell.fill, cell.alignment, cell.border = _HEADER_FONT, _HEADER_FILL, _HEADER_ALIGN, _BORDER
-        ws.column_dimensions[get_column_letter(column)].width = _WIDTHS.get(name, 16)
+        ws.column_dimensions[get_column_letter(column)].width = WIDTHS.get(name, 16)
     ws.row_dimensions[1].height = 30
 
 
-def _row_height(texts: dict[str, str]) -> float:
-    lines = 1
-    for name, text in texts.items():
-        width = max(_WIDTHS.get(name, 16) - 1, 4)
-        needed = sum(max(1, math.ceil(_display_width(line) / width)) for line in text.split("\n"))
-        lines = max(lines, needed)
-    return min(409.0, 14.0 * lines + 4)
-
-
-def _protect(ws: Any, last_row: int, last_column: int) -> None:
+def _protect(ws: Any, last_row: int, last_column: int, layout: PrintLayout) -> None:
     ws.protection.sheet = True  # no password: against accidental edits only
     ws.protection.formatColumns = False  # widths and heights may still be adjusted
     ws.protection.formatRows = False
     ws.protection.autoFilter = False
     ws.auto_filter.ref = f"A1:{get_column_letter(last_column)}{max(last_row, 2)}"
-    ws.print_title_rows = "1:1"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    layout.set_up(ws)
 
 
 def _references(edition: Edition, item: dict[str, Any]) -> tuple[str, str]:
@@ -324,7 +287,7 @@ def _references(edition: Edition, item: dict[str, Any]) -> tuple[str, str]:
     return "\n".join(r.source for r in references), "\n".join(r.location for r in references)
 
 
-def _format_sheet(ws: Any, engagement: Engagement, edition: Edition) -> None:
+def _format_sheet(ws: Any, engagement: Engagement, edition: Edition, layout: PrintLayout) -> None:
     ws.title = SHEET_TITLE
     _header(ws, COLUMNS)
     index = {name: i for i, name in enumerate(COLUMNS, start=1)}
@@ -348,7 +311,7 @@ def _format_sheet(ws: Any, engagement: Engagement, edition: Edition) -> None:
         }
         for name, field in TEXT_COLUMNS.items():
             texts[name] = "" if dropped else answer.get(field, "")
-        cell = _put(ws, row, index["通番"], item["number"])
+        number = cell = _put(ws, row, index["通番"], item["number"])
         cell.alignment, cell.border = Alignment(vertical="top", horizontal="center"), _BORDER
         cell.font, cell.fill = (_DROPPED_FONT, _DROPPED_FILL) if dropped else (_FONT, _CATALOGUE_FILL)
         for name, text in texts.items():
@@ -360,7 +323,7 @@ def _format_sheet(ws: Any, engagement: Engagement, edition: Edition) -> None:
                 cell.font, cell.fill, cell.protection = _FONT, _ANSWER_FILL, _UNLOCKED
             else:
                 cell.font, cell.fill = _FONT, _CATALOGUE_FILL
-        ws.row_dimensions[row].height = _row_height({k: export_text(v) for k, v in texts.items()})
+        layout.fit_row(ws, row, {k: export_text(v) for k, v in texts.items()}, number)
 
     status_letter = get_column_letter(index[STATUS_COLUMN])
     labels = ",".join(status.label for status in AnswerStatus)
@@ -380,7 +343,7 @@ def _format_sheet(ws: Any, engagement: Engagement, edition: Edition) -> None:
     for first, last in _runs(active_rows):
         validation.add(f"{status_letter}{first}:{status_letter}{last}")
     ws.freeze_panes = "B2"
-    _protect(ws, row, len(COLUMNS))
+    _protect(ws, row, len(COLUMNS), layout)
 
 
 def _runs(numbers: list[int]) -> list[tuple[int, int]]:
@@ -394,7 +357,7 @@ def _runs(numbers: list[int]) -> list[tuple[int, int]]:
     return runs
 
 
-def _table_sheet(wb: Workbook, title: str, columns: tuple[str, ...], rows: list[list[Any]]) -> Any:
+def _table_sheet(wb: Workbook, title: str, columns: tuple[str, ...], rows: list[list[Any]], layout: PrintLayout) -> Any:
     ws = wb.create_sheet(title)
     _header(ws, columns)
     for r, values in enumerate(rows, start=2):
@@ -404,13 +367,13 @@ def _table_sheet(wb: Workbook, title: str, columns: tuple[str, ...], rows: list[
             cell.font, cell.alignment, cell.border = _FONT, _WRAP, _BORDER
             if isinstance(value, str):
                 texts[columns[c - 1] if c <= len(columns) else ""] = export_text(value)
-        ws.row_dimensions[r].height = _row_height(texts)
+        layout.fit_row(ws, r, texts, ws.cell(row=r, column=1))
     ws.freeze_panes = "B2"
-    _protect(ws, len(rows) + 1, len(columns))
+    _protect(ws, len(rows) + 1, len(columns), layout)
     return ws
 
 
-def _review_sheets(wb: Workbook, engagement: Engagement) -> None:
+def _review_sheets(wb: Workbook, engagement: Engagement, layout: PrintLayout) -> None:
     posts = []
     for question in sorted(engagement.questions, key=lambda q: (q["item"], q["posts"][0]["at"] or "")):
         state = "未解決" if question["open"] else "解決済"
@@ -419,7 +382,7 @@ def _review_sheets(wb: Workbook, engagement: Engagement) -> None:
             posts.append(
                 [question["item"], question["id"], by["name"], by["org"], _jst(post["at"]), post["text"], state]
             )
-    _table_sheet(wb, REVIEW_SHEET, REVIEW_COLUMNS, posts)
+    _table_sheet(wb, REVIEW_SHEET, REVIEW_COLUMNS, posts, layout)
 
     verdicts = []
     for item in engagement.items:
@@ -441,7 +404,7 @@ def _review_sheets(wb: Workbook, engagement: Engagement) -> None:
                 _jst(judgement["at"]) if judgement else "",
             ]
         )
-    ws = _table_sheet(wb, VERDICT_SHEET, VERDICT_COLUMNS, verdicts)
+    ws = _table_sheet(wb, VERDICT_SHEET, VERDICT_COLUMNS, verdicts, layout)
     decision = engagement.decision
     if decision:
         row = len(verdicts) + 3
@@ -459,6 +422,7 @@ def _review_sheets(wb: Workbook, engagement: Engagement) -> None:
             head.font, head.alignment = Font(name="游ゴシック", size=10, bold=True), _WRAP
             body = _put(ws, row + offset, 3, text)
             body.font, body.alignment = _FONT, _WRAP
+            layout.fit_row(ws, row + offset, {VERDICT_COLUMNS[2]: export_text(text)}, head, label)
 
 
 def export_engagement(engagement: Engagement, edition: Edition, *, include_review: bool) -> bytes:
@@ -466,9 +430,13 @@ def export_engagement(engagement: Engagement, edition: Edition, *, include_revie
     if edition.id != engagement.edition:
         raise ValueError(f"edition {edition.id} is not the engagement's edition {engagement.edition}")
     wb = Workbook()
-    _format_sheet(wb.active, engagement, edition)
+    layout = PrintLayout(export_text(f"{engagement.title}（{engagement.connector['name']}）"))
+    _format_sheet(wb.active, engagement, edition, layout)
     if include_review:
-        _review_sheets(wb, engagement)
+        _review_sheets(wb, engagement, layout)
+    if layout.overflow:  # what a row could not print, in pieces that can
+        _table_sheet(wb, FULL_TEXT_SHEET, FULL_TEXT_COLUMNS, layout.full_text_rows(), layout)
+        layout.explain_marks(wb)
     wb.active = 0
     wb.properties.title = export_text(engagement.title)
     wb.properties.subject = export_text(f"API接続チェックリスト（{edition.id}）")

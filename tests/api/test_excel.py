@@ -88,3 +88,32 @@ def test_import_refuses_bad_and_hostile_files_and_changes_nothing(callers, peopl
     assert callers.auditor.post(f"/engagements/{eid}/import.xlsx", data={"file": (io.BytesIO(exported), "f.xlsx")}, content_type="multipart/form-data").status_code == 403
     assert callers.other_connector.post(f"/engagements/{eid}/import.xlsx", data={"file": (io.BytesIO(exported), "f.xlsx")}, content_type="multipart/form-data").status_code == 404
     assert connector.get(f"/engagements/{eid}").json["version"] == engagement["version"]
+
+
+def test_an_answer_too_long_to_print_is_marked_printed_in_full_and_still_round_trips(callers, people):
+    reviewer, connector = callers.reviewer, callers.connector
+    engagement = reviewer.post("/engagements", json={"connector_org_id": people.connector.org_id, "title": "長文&印刷"}).json
+    eid = engagement["id"]
+    long_answer = "\n".join(f"{i}. 多要素認証はワンタイムパスワードと端末認証を併用しています。" for i in range(1, 300))
+    saved = connector.put(f"/engagements/{eid}/items/1/answer", json={"status": "implemented", "current_state": long_answer})
+    assert saved.status_code == 200, saved.json
+
+    exported = connector.get(f"/engagements/{eid}/export.xlsx")
+    book = load_workbook(io.BytesIO(exported.data))
+    assert book.sheetnames == ["フォーマット", "全文（印刷用）"]
+    sheet = book["フォーマット"]
+    assert sheet["A2"].value == 1 and sheet["A2"].number_format == '0"※"' and sheet["F2"].value == long_answer
+    assert sheet.oddHeader.left.text == f"長文&&印刷（{people.connector.org_name}）" and sheet.oddFooter.center.text == "&P / &N"
+    pieces = [row for row in book["全文（印刷用）"].iter_rows(min_row=2, values_only=True)]
+    assert {row[:3] for row in pieces} == {("フォーマット", 1, "現在の対応状況")} and len(pieces) > 1
+    assert "\n".join(row[4] for row in pieces) == long_answer
+
+    version = connector.get(f"/engagements/{eid}").json["version"]
+    unchanged = upload(connector, eid, exported.data)
+    assert unchanged.status_code == 200 and unchanged.json["version"] == version
+    sheet["F2"] = long_answer + "\n追記"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    imported = upload(connector, eid, buffer.getvalue())
+    assert imported.status_code == 200, imported.json
+    assert imported.json["items"][0]["answer"]["current_state"] == long_answer + "\n追記"
