@@ -91,6 +91,7 @@ class CellProblem(BaseModel):
     sheet: str
     cell: str
     message: str
+    code: str | None = Field(default=None, description="what is wrong, e.g. control_characters, macro, sheet_too_large")
 
 
 class ErrorDetail(BaseModel):
