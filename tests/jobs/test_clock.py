@@ -6,7 +6,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import time
+from dataclasses import dataclass, field
 
 import psycopg
 import pytest
@@ -16,23 +18,39 @@ from service.health import scheduler_heartbeat
 from tests.conftest import POSTGRES_URL
 
 
-def start_clock(env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "jobs"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+@dataclass
+class Clock:
+    """A clock process whose output goes to a file, so a test can read it while it runs."""
+
+    process: subprocess.Popen
+    log: tempfile._TemporaryFileWrapper = field(repr=False)
+
+    def output(self) -> str:
+        with open(self.log.name, encoding="utf-8", errors="replace") as printed:
+            return printed.read()
 
 
-def stop(*clocks: subprocess.Popen | None) -> list[str]:
+def start_clock(env: dict[str, str]) -> Clock:
+    log = tempfile.NamedTemporaryFile(prefix="clock-", suffix=".log")
+    return Clock(subprocess.Popen([sys.executable, "-m", "jobs"], env=env, stdout=log, stderr=subprocess.STDOUT), log)
+
+
+def stop(*clocks: Clock | None) -> list[str]:
     """SIGTERM each clock and return what each printed; one that does not stop is killed,
     so that no clock outlives its test and holds the lock against the next."""
     running = [clock for clock in clocks if clock is not None]
     for clock in running:
-        clock.terminate()
+        clock.process.terminate()
     outputs = []
     for clock in running:
         try:
-            outputs.append(clock.communicate(timeout=30)[0])
+            clock.process.wait(timeout=30)
+            outputs.append(clock.output())
         except subprocess.TimeoutExpired:
-            clock.kill()
-            outputs.append(clock.communicate()[0] + "\n[killed: did not stop on SIGTERM]")
+            clock.process.kill()
+            clock.process.wait()
+            outputs.append(clock.output() + "\n[killed: did not stop on SIGTERM]")
+        clock.log.close()
     return outputs
 
 
@@ -62,8 +80,8 @@ def test_one_clock_runs_the_jobs_and_a_second_stands_by(container, store):
         with container.engine.connect() as connection:
             assert connection.scalar(select(scheduler_heartbeat.c.at)) is not None
         second = start_clock(env)
-        time.sleep(3)
-        assert second.poll() is None  # waiting, not crashed
+        assert wait_for(lambda: "standing by" in second.output() or second.process.poll() is not None)
+        assert second.process.poll() is None, second.output()  # waiting, not crashed
     finally:
         outputs = stop(first, second)
     assert "clock started" in outputs[0]
@@ -90,10 +108,13 @@ def test_a_job_late_by_an_hour_runs_once_even_with_two_clocks_started_together(c
     with container.engine.begin() as connection:  # the clock was down when the job was due, an hour ago
         connection.execute(text("UPDATE apscheduler_jobs SET next_run_time = :at WHERE id = 'annual_monitoring'"), {"at": time.time() - 3600})
 
+    def settled(output: str) -> bool:
+        return "standing by" in output or "job annual_monitoring for" in output
+
     clocks = [start_clock(env) for _ in range(2)]
     try:
         assert wait_for(lambda: (next_run() or 0) > time.time(), seconds=40)
-        time.sleep(2)
+        assert wait_for(lambda: all(settled(clock.output()) for clock in clocks))
     finally:
         outputs = stop(*clocks)
     assert sum(output.count("job annual_monitoring for") for output in outputs) == 1, outputs
