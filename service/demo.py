@@ -18,6 +18,7 @@ BANK = "あおば銀行（デモ）"
 CONNECTOR_A = "かけいぼテック株式会社（デモ）"
 CONNECTOR_B = "ペイフロー株式会社（デモ）"
 FISC = "FISC API接続チェックリスト連絡会（デモ）"
+OPERATOR = "サービス運営事務局（デモ）"
 
 USERS = (
     ("reviewer@aoba-bank.example", "青葉 審査", BANK, "reviewer"),
@@ -26,6 +27,7 @@ USERS = (
     ("staff@kakeibo-tech.example", "家計 太郎", CONNECTOR_A, "connector"),
     ("staff@payflow.example", "支払 花子", CONNECTOR_B, "connector"),
     ("liaison@fisc.example", "連絡 窓口", FISC, "liaison"),
+    ("admin@operator.example", "運営 管理", OPERATOR, "admin"),
 )
 
 
@@ -58,6 +60,7 @@ def _create_people(container: Container) -> Cast:
         CONNECTOR_A: accounts.add_org(CONNECTOR_A, "connector"),
         CONNECTOR_B: accounts.add_org(CONNECTOR_B, "connector"),
         FISC: accounts.add_org(FISC, "fisc"),
+        OPERATOR: accounts.add_org(OPERATOR, "operator"),
     }
     actors = {}
     for email, name, org, role in USERS:

@@ -621,8 +621,9 @@ class Engagement(Aggregate):
         self.state = State.UNDER_REVIEW.value
 
     def post_reply(self, actor: Actor, question_id: str, text: str) -> None:
+        self._require_role(actor, Role.REVIEWER, Role.CONNECTOR)
+        self.question(question_id)  # an unknown question is missing (404) whatever the state
         self._require_conversation(actor)
-        self.question(question_id)
         question = self._require_open_question(question_id)
         self._reply_posted(
             actor=actor.as_record(),
@@ -640,8 +641,9 @@ class Engagement(Aggregate):
         )
 
     def close_question(self, actor: Actor, question_id: str) -> None:
+        self._require_role(actor, Role.REVIEWER)
+        self.question(question_id)  # an unknown question is missing (404) whatever the state
         self._require_reviewer_while_open(actor)
-        self.question(question_id)
         question = self._require_open_question(question_id)
         self._question_closed(actor=actor.as_record(), question_id=question_id, number=question["item"])
 

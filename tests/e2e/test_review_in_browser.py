@@ -206,7 +206,12 @@ def test_lockout_after_five_failures_is_explained(page: Page, live_server: str):
 
 
 def test_admin_registers_an_organisation_and_a_user(page: Page, live_server: str):
-    log_in(page, live_server, "admin@aoba-bank.example")
+    log_in(page, live_server, "admin@aoba-bank.example")  # a bank's admin: its own organisation only
+    page.get_by_role("link", name="組織").click()
+    expect(page.get_by_label("組織名")).to_have_count(0)
+    log_out(page)
+    log_in(page, live_server, "admin@operator.example")  # the operator's admin manages every organisation
+    page.get_by_role("link", name="組織").click()
     expect(page.get_by_role("heading", name="組織")).to_be_visible()
     page.get_by_label("組織名").fill("新規フィンテック株式会社")
     page.get_by_label("種別").select_option("connector")

@@ -139,7 +139,7 @@ def test_a_read_model_written_by_an_older_projection_version_is_rebuilt_at_init(
         reviews.save_answer(people.connector, engagement.id, number, status="implemented", current_state="済")
     assert runner.upgrade() == []  # every read model is current
     current = snapshot(container)
-    assert current["rm_item_summary"] == [(str(engagement.id), "44", "3", "0", "0", "0")]
+    assert current["rm_item_summary"] == [(str(engagement.id), "44", "44", "3", "0", "0", "0")]
     with container.engine.begin() as connection:  # as a store from before rm_item_summary existed
         connection.execute(text("DELETE FROM rm_item_summary"))
         connection.execute(text("DELETE FROM projection_versions WHERE name = 'item_matrix'"))
