@@ -15,6 +15,7 @@ from .auth import Authenticator
 from .config import Settings
 from . import health, mailer  # noqa: F401 - register their tables for init
 from .editions import Editions
+from .mailer import Postman
 from .projections import ProjectionRunner, all_projections
 from .storage import SQLITE_LOCK_TIMEOUT_SECONDS, Base, eventsourcing_env, make_engine, reading, schema_lock
 from .blobs import BlobStore
@@ -39,6 +40,7 @@ class Container:
     advisories: AdvisoryViews
     libraries: LibraryViews
     security_log: SecurityLog
+    postman: Postman
 
     def init(self) -> list[str]:
         """Create the schema (idempotent), load bundled editions not loaded yet and
@@ -90,7 +92,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock = utc_now) -> Co
         # eventsourcing 9.5.6 gives SQLite writers 5 s to get the single writer connection and
         # reads no setting for it; under bursts of concurrent writes wait as long as SQLite does
         reviews.factory.datastore.pool.pool_timeout = SQLITE_LOCK_TIMEOUT_SECONDS
-    projections = ProjectionRunner(engine, reviews.recorder, reviews.mapper, all_projections(settings.base_url))
+    projections = ProjectionRunner(engine, reviews.recorder, reviews.mapper, all_projections())
     views = Views(reads, settings.timezone)
     reviews.timeline_index = views
     libraries = LibraryViews(reads)
@@ -105,8 +107,9 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock = utc_now) -> Co
         security_log,
         mfa_required_roles=settings.mfa_required_roles,
     )
+    postman = Postman(settings.smtp_url, settings.base_url, settings.timezone)
     container = Container(
-        settings, engine, sessions, accounts, editions, reviews, projections, views, authenticator, AdvisoryViews(reads), libraries, security_log
+        settings, engine, sessions, accounts, editions, reviews, projections, views, authenticator, AdvisoryViews(reads), libraries, security_log, postman
     )
     if settings.project_synchronously:
         reviews.after_save.append(container.catch_up_quietly)

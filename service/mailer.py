@@ -3,20 +3,21 @@
 A message is claimed (a row in ``outbox_deliveries`` with status ``sending``) in its
 own transaction before it is handed to the SMTP server, so overlapping runs never
 send it twice; a run that dies mid-send leaves it ``sending`` for an operator rather
-than risk a duplicate. Failures are retried with exponential backoff.
+than risk a duplicate. Failures are retried with exponential backoff. Each attempt is
+composed when it is sent: its ``Date:``, and its link under the base URL of that moment.
 """
 
 from __future__ import annotations
 
 import smtplib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import format_datetime
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from sqlalchemy import Column, DateTime, Engine, Integer, String, Table, Text, and_, or_, select, update
+from sqlalchemy import Column, DateTime, Engine, Integer, String, Table, Text, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .projections.notifications import outbox
@@ -60,20 +61,43 @@ class SmtpTarget:
         )
 
 
-def compose(row: Any) -> EmailMessage:
-    """The e-mail for an outbox row (header values with CR/LF are refused by the policy)."""
-    message = EmailMessage()
-    message["From"] = FROM_ADDRESS
-    message["To"] = row.email
-    message["Subject"] = row.subject
-    message["Message-ID"] = make_msgid(idstring=row.key.replace(":", "."), domain="fisc-review.invalid")
-    message.set_content(row.body)
-    return message
+@dataclass(frozen=True)
+class Postman:
+    """Where and how the outbox is sent: the SMTP server (none: mail waits), the base URL
+    links are joined to, and the time zone of the ``Date:`` header."""
+
+    smtp_url: str | None
+    base_url: str
+    timezone: tzinfo
+
+    def compose(self, row: Any, now: datetime) -> EmailMessage:
+        """The e-mail for an outbox row (header values with CR/LF are refused by the policy)."""
+        message = EmailMessage()
+        message["From"] = FROM_ADDRESS
+        message["To"] = row.email
+        message["Subject"] = row.subject
+        message["Date"] = format_datetime(now.astimezone(self.timezone))
+        message["Message-ID"] = row.message_id
+        message.set_content(f"{row.body}{self.base_url.rstrip('/')}{row.link}\n")
+        return message
 
 
+def deliver_outbox(engine: Engine, postman: Postman, now: datetime, limit: int = 500) -> dict[str, int]:
+    """Send what is due; ``pending`` counts what still waits afterwards (not yet tried,
+    beyond this run's limit, or waiting for its retry)."""
+    summary = {"sent": 0, "retry": 0, "failed": 0, "expired": 0}
+    if postman.smtp_url:
+        _send_due(engine, postman, now, limit, summary)
+    with engine.connect() as connection:
+        summary["pending"] = connection.scalar(
+            select(func.count())
+            .select_from(outbox.outerjoin(deliveries, deliveries.c.key == outbox.c.key))
+            .where(or_(deliveries.c.key.is_(None), deliveries.c.status == "retry"))
+        )
+    return summary
 
-def deliver_outbox(engine: Engine, smtp_url: str | None, now: datetime, limit: int = 500) -> dict[str, int]:
-    summary = {"sent": 0, "retry": 0, "failed": 0, "expired": 0, "pending": 0}
+
+def _send_due(engine: Engine, postman: Postman, now: datetime, limit: int, summary: dict[str, int]) -> None:
     with engine.connect() as connection:
         due = connection.execute(
             select(outbox, deliveries.c.status, deliveries.c.attempts)
@@ -82,10 +106,7 @@ def deliver_outbox(engine: Engine, smtp_url: str | None, now: datetime, limit: i
             .order_by(outbox.c.position, outbox.c.key)
             .limit(limit)
         ).all()
-    if not smtp_url:
-        summary["pending"] = len(due)
-        return summary
-    target = SmtpTarget.parse(smtp_url)
+    target = SmtpTarget.parse(postman.smtp_url)
     for row in due:
         attempts = row.attempts or 0
         if row.status is None and now - as_utc(row.created_at) > MAX_AGE:
@@ -95,7 +116,7 @@ def deliver_outbox(engine: Engine, smtp_url: str | None, now: datetime, limit: i
         if not _claim(engine, row.key, row.status, "sending"):
             continue  # another run took it
         try:
-            _send(target, compose(row))
+            _send(target, postman.compose(row, now))
         except (smtplib.SMTPException, OSError, ValueError) as error:
             attempts += 1
             status = "failed" if attempts >= MAX_ATTEMPTS else "retry"
@@ -117,7 +138,6 @@ def deliver_outbox(engine: Engine, smtp_url: str | None, now: datetime, limit: i
                 update(deliveries).where(deliveries.c.key == row.key).values(status="sent", attempts=attempts + 1, sent_at=now)
             )
         summary["sent"] += 1
-    return summary
 
 
 def _claim(engine: Engine, key: str, previous: str | None, status: str) -> bool:

@@ -11,8 +11,8 @@ from .runner import Projection, ProjectionRunner
 from .timeline import TimelineProjection
 
 
-def all_projections(base_url: str = "http://127.0.0.1:8000") -> list[Projection]:
-    """One projection per read model; ``base_url`` is where e-mails link to."""
+def all_projections() -> list[Projection]:
+    """One projection per read model."""
     return [
         BoardProjection(),
         ItemMatrixProjection(),
@@ -20,7 +20,7 @@ def all_projections(base_url: str = "http://127.0.0.1:8000") -> list[Projection]
         TimelineProjection(),
         AdvisoryProjection(),
         LibraryProjection(),
-        NotificationProjection(base_url),
+        NotificationProjection(),
         AuditChainProjection(),
     ]
 

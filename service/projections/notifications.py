@@ -2,14 +2,18 @@
 derived from the events (so each event yields its messages exactly once, in the same
 transaction as the projection's tracking position).
 
-The e-mail rows carry a stable key; their delivery state lives in
-``outbox_deliveries``, which a rebuild never touches, so rebuilding never re-sends.
+The e-mail rows carry a stable key and an opaque Message-ID derived from it (so a rebuild
+recreates the same ones); their delivery state lives in ``outbox_deliveries``, which a
+rebuild never touches, so rebuilding never re-sends. A mail keeps its link as a path: the
+mailer prefixes ``APP_BASE_URL`` when it sends, so a changed base URL applies to mail
+still waiting.
 Recipients are the active users of the organisation, with the side's role, who
 already existed when the event happened.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -49,6 +53,8 @@ outbox = Table(
     Column("email", String(254), nullable=False),
     Column("subject", String(300), nullable=False),
     Column("body", Text, nullable=False),
+    Column("link", String(300), nullable=False),  # a path under APP_BASE_URL, joined when the mail is sent
+    Column("message_id", String(100), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("position", Integer, nullable=False),
 )
@@ -56,6 +62,14 @@ outbox = Table(
 notification_parties = parties_table("rm_notification_parties")
 SIDE_ROLE = {"bank": "reviewer", "connector": "connector"}
 SUBJECT_PREFIX = "[API接続審査]"
+MESSAGE_ID_DOMAIN = "fisc-review.invalid"
+
+
+def message_id_for(key: str) -> str:
+    """One Message-ID per message, the same on every attempt and after a rebuild, that
+    names no user or engagement."""
+    digest = hashlib.sha256(f"outbox:{key}".encode()).hexdigest()[:32]
+    return f"<{digest}@{MESSAGE_ID_DOMAIN}>"
 
 
 @dataclass(frozen=True)
@@ -119,10 +133,10 @@ class NotificationProjection(RemembersParties, Projection):
     tables = (notifications, outbox, notification_parties)
     parties = notification_parties
     event_types = (Engagement.Event, AnswerLibrary.Event)
+    version = 2  # mails keep their link as a path and carry their Message-ID
 
-    def __init__(self, base_url: str = "http://127.0.0.1:8000") -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.base_url = base_url.rstrip("/")
         self._start_batch()
 
     def _start_batch(self) -> None:
@@ -147,11 +161,11 @@ class NotificationProjection(RemembersParties, Projection):
             return
         super().apply(connection, event, position)  # remembers the parties on Opened
         party = self.parties_of(event)
-        link = f"{self.base_url}/engagements/{party['engagement_id']}"
+        link = f"/engagements/{party['engagement_id']}"
         for message in messages_for(event, party["title"]):
             org_id = party["bank_id"] if message.side == "bank" else party["connector_id"]
-            body = f"{message.text}\n\n案件: {party['title']}\n{party['bank_name']} × {party['connector_name']}\n{link}\n"
-            self._notify(connection, position, event, party["engagement_id"], org_id, message, body)
+            body = f"{message.text}\n\n案件: {party['title']}\n{party['bank_name']} × {party['connector_name']}\n"
+            self._notify(connection, position, event, party["engagement_id"], org_id, message, body, link)
 
     def _certification_expiry(self, connection: Connection, event: Any, position: int) -> None:
         when = "本日" if event.days_before == 0 else f"{event.days_before}日後"
@@ -161,8 +175,7 @@ class NotificationProjection(RemembersParties, Projection):
             f"第三者認証の有効期限（{event.valid_until}）が{when}です: {event.label}",
             "更新後の認証を回答ライブラリに登録してください。",
         )
-        body = f"{message.text}\n{self.base_url}/library\n"
-        self._notify(connection, position, event, "", event.connector_org_id, message, body)
+        self._notify(connection, position, event, "", event.connector_org_id, message, f"{message.text}\n", "/library")
 
     def _recipients_of(self, connection: Connection, org_id: str, role: str) -> list[tuple[str, str, datetime]]:
         """Active users of an organisation with a role: (id, e-mail, created at), read once per page."""
@@ -178,7 +191,15 @@ class NotificationProjection(RemembersParties, Projection):
         return self._recipients[(org_id, role)]
 
     def _notify(
-        self, connection: Connection, position: int, event: Any, engagement_id: str, org_id: str, message: Message, body: str
+        self,
+        connection: Connection,
+        position: int,
+        event: Any,
+        engagement_id: str,
+        org_id: str,
+        message: Message,
+        body: str,
+        link: str,
     ) -> None:
         key = f"{position}:{message.side}"
         self._notices.append(
@@ -196,14 +217,17 @@ class NotificationProjection(RemembersParties, Projection):
         for user_id, email, created_at in self._recipients_of(connection, org_id, SIDE_ROLE[message.side]):
             if created_at > event.timestamp:
                 continue  # not yet a user when it happened
+            mail_key = f"{key}:{user_id}"
             self._mails.append(
                 {
-                    "key": f"{key}:{user_id}",
+                    "key": mail_key,
                     "engagement_id": engagement_id,
                     "user_id": user_id,
                     "email": email,
                     "subject": f"{SUBJECT_PREFIX} {message.subject}",
                     "body": body,
+                    "link": link,
+                    "message_id": message_id_for(mail_key),
                     "created_at": event.timestamp,
                     "position": position,
                 }

@@ -12,7 +12,7 @@ import psycopg
 import pytest
 
 from service.bootstrap import bootstrap
-from service.demo import load_demo
+from service.demo import USERS as DEMO_USERS, load_demo
 from tests.conftest import POSTGRES_URL, _drop_schema
 from tests.integration.test_cli import cli
 from tests.integration.test_read_models import snapshot
@@ -41,7 +41,7 @@ def test_migrate_sqlite_to_postgresql_keeps_everything(container, store):
         report = json.loads(result.stdout)
         assert report["audit_chain_intact"] and report["same_positions"]
         assert report["events"] == container.reviews.recorder.max_notification_id()
-        assert report["rows"]["users"] == 6
+        assert report["rows"]["users"] == len(DEMO_USERS)
         assert report["snapshots"] == 1
         with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:  # planner statistics of the bulk-filled tables
             analyzed = dict(connection.execute("SELECT relname, last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE schemaname = %s", (schema,)).fetchall())

@@ -4,8 +4,11 @@ over a local SMTP server (aiosmtpd), retries after a failure."""
 
 from __future__ import annotations
 
+import email
+import email.policy
 import socket
 from datetime import date, datetime, timedelta
+from email.utils import parsedate_to_datetime
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -18,10 +21,20 @@ from tests.jobs.test_jobs import run_job, start_jobs
 class Inbox:
     def __init__(self) -> None:
         self.messages: list = []
+        self.refusals = 0  # how many next messages to refuse with a temporary error
+        self.refused: list = []
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook name
+        if self.refusals:
+            self.refusals -= 1
+            self.refused.append(envelope)
+            return "451 4.3.0 try again later"
         self.messages.append(envelope)
         return "250 OK"
+
+
+def parsed(envelope) -> email.message.EmailMessage:
+    return email.message_from_bytes(envelope.content, policy=email.policy.default)
 
 
 def free_port() -> int:
@@ -129,3 +142,39 @@ def test_outbox_delivers_each_mail_once_and_retries_after_a_failure(container, p
     container.projections.rebuild("notifications")  # recreating the outbox never re-sends
     assert run_job(store, "outbox", reviews.today())["sent"] == 0
     assert len(inbox.messages) == 2
+
+
+def test_each_attempt_is_composed_when_it_is_sent_under_one_message_id(container, people, store, smtp):
+    """RFC 5322 ``Date:``; the link under the APP_BASE_URL of the sending run; one opaque
+    Message-ID for a message on every attempt; ``pending`` counts a message waiting to retry."""
+    reviews = container.reviews
+    engagement = reviews.open_engagement(people.reviewer, connector_org_id=people.connector.org_id, title="メールの組み立て")
+    smtp.inbox.refusals = 1
+    first = run_job(store, "outbox", reviews.today())
+    assert (first["sent"], first["retry"], first["pending"]) == (0, 1, 1)  # waiting for its retry is pending
+    assert run_job(store, "outbox", reviews.today())["pending"] == 1  # backing off, still pending
+
+    with container.engine.begin() as connection:
+        connection.execute(text("UPDATE outbox_deliveries SET next_attempt_at = :past WHERE status = 'retry'"), {"past": datetime(2000, 1, 1)})
+    store.env["APP_BASE_URL"] = "https://review.bank.example/fisc/"  # moved after the mail was queued
+    before = datetime.now().astimezone()
+    second = run_job(store, "outbox", reviews.today())
+    assert (second["sent"], second["pending"]) == (1, 0)
+
+    refused, delivered = parsed(smtp.inbox.refused[0]), parsed(smtp.inbox.messages[0])
+    assert refused["Message-ID"] == delivered["Message-ID"]
+    message_id = delivered["Message-ID"]
+    assert message_id.startswith("<") and message_id.endswith(">")
+    for private in (people.connector.id, str(engagement.id), "staff", "fintech"):
+        assert str(private) not in message_id
+    sent_at = parsedate_to_datetime(delivered["Date"])
+    assert sent_at.utcoffset() == timedelta(hours=9)  # APP_TIMEZONE (Asia/Tokyo)
+    assert before - timedelta(seconds=5) <= sent_at <= datetime.now().astimezone() + timedelta(seconds=5)
+    body = delivered.get_content()
+    assert f"https://review.bank.example/fisc/engagements/{engagement.id}" in body
+    assert "127.0.0.1" not in body
+
+    container.projections.rebuild("notifications")  # a rebuilt outbox keeps each message's id
+    with container.engine.connect() as connection:
+        assert connection.scalar(text("SELECT message_id FROM outbox")) == message_id
+    assert run_job(store, "outbox", reviews.today())["pending"] == 0
