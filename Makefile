@@ -17,10 +17,12 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ## make run: install, load the catalogue and demo data, serve on http://127.0.0.1:8000 (SQLite)
+## with the clock beside the server (advisories delivered, reminders and mail sent); Ctrl-C stops both
 run: install
 	$(BIN)/python -m service init
 	$(BIN)/python -m service demo
-	MFA_REQUIRED_ROLES= $(BIN)/python -m service serve --host 127.0.0.1 --port 8000
+	$(BIN)/python -m jobs & clock=$$!; trap 'kill $$clock 2>/dev/null; wait $$clock' EXIT; \
+		MFA_REQUIRED_ROLES= $(BIN)/python -m service serve --host 127.0.0.1 --port 8000
 
 ## make test: the whole suite on SQLite and PostgreSQL
 test: install postgres chromium

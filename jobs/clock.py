@@ -119,6 +119,7 @@ def build_scheduler(container: Container) -> BlockingScheduler:
 def run_clock(container: Container) -> int:
     global _container
     _container = container
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # each job's run is logged by run_scheduled
     with single_clock(container):
         scheduler = build_scheduler(container)
         signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=True))

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Sequence
@@ -121,11 +124,24 @@ def cmd_catalogue(container: Container, args: argparse.Namespace) -> None:
     print()
 
 
+@contextmanager
+def echo_quieted(logger_name: str) -> Iterator[None]:
+    logger = logging.getLogger(logger_name)
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def cmd_demo(container: Container, _args: argparse.Namespace) -> None:
     from .demo import load_demo
 
     container.init()
-    for line in load_demo(container):
+    with echo_quieted("security"):  # the demo's own sign-ups stay in the security log, off the terminal above the logins
+        lines = load_demo(container)
+    for line in lines:
         print(line)
 
 

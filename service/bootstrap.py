@@ -68,8 +68,8 @@ class Container:
 
 
 def bootstrap(settings: Settings | None = None, *, clock: Clock = utc_now) -> Container:
-    configure_logging()
     settings = settings or Settings.from_env()
+    configure_logging(settings.log_format)
     engine = make_engine(settings)
     sessions = sessionmaker(engine, expire_on_commit=False)
     reads = reading(engine)

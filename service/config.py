@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .logs import LOG_FORMATS
+
 DEFAULT_DATABASE_URL = "sqlite:///var/app.db"
 
 
@@ -49,6 +51,7 @@ class Settings:
     page_cache_mb: int = 16  # rendered review-page bodies kept per web process (0: render every time)
     argon2_time_cost: int = 3  # argon2id RFC 9106 "second recommended" profile
     argon2_memory_kib: int = 65536
+    log_format: str = "auto"  # json | console | auto (console on a terminal, JSON lines otherwise)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -62,6 +65,9 @@ class Settings:
         except (ZoneInfoNotFoundError, ValueError):
             raise ConfigError(f"APP_TIMEZONE {timezone_name!r} is not a known time zone") from None
         schema = checked_schema(env.get("DATABASE_SCHEMA") or None, "DATABASE_SCHEMA")
+        log_format = (env.get("LOG_FORMAT") or "auto").lower()
+        if log_format not in LOG_FORMATS:
+            raise ConfigError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, not {log_format!r}")
         return cls(
             database_url=database_url,
             secret_key=env.get("SECRET_KEY") or load_or_create_secret(Path("var/secret_key")),
@@ -82,6 +88,7 @@ class Settings:
             page_cache_mb=int(env.get("PAGE_CACHE_MB") or 16),
             argon2_time_cost=int(env.get("ARGON2_TIME_COST") or 3),
             argon2_memory_kib=int(env.get("ARGON2_MEMORY_KIB") or 65536),
+            log_format=log_format,
         )
 
     @property

@@ -1,5 +1,7 @@
-"""Structured JSON logs (structlog over the standard library), with the request id
-bound for every line written while a request is handled."""
+"""Logs through structlog over the standard library, with the request id bound for every
+line written while a request is handled: JSON lines in production, readable lines on a
+terminal (``LOG_FORMAT`` = ``json`` | ``console`` | ``auto``, the default: console when
+standard error is a terminal)."""
 
 from __future__ import annotations
 
@@ -8,30 +10,46 @@ import sys
 
 import structlog
 
+LOG_FORMATS = ("auto", "json", "console")
 _configured = False
 
 
-def configure_logging(level: int = logging.INFO) -> None:
-    """Idempotent: structlog renders JSON lines through the standard logging module."""
+def configure_logging(log_format: str = "auto", level: int = logging.INFO) -> None:
+    """Idempotent. Lines of other libraries (Werkzeug, APScheduler, the clock) go through
+    the same renderer as the service's own."""
     global _configured
     if _configured:
         return
     _configured = True
+    console = log_format == "console" or (log_format == "auto" and sys.stderr.isatty())
+    shared = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="%Y-%m-%d %H:%M:%S", utc=False) if console else structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
     structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.format_exc_info,
-            structlog.processors.JSONRenderer(ensure_ascii=False),
-        ],
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
+    renderer = (
+        structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+        if console
+        else structlog.processors.JSONRenderer(ensure_ascii=False)
+    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=shared,
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                *([] if console else [structlog.processors.format_exc_info]),
+                renderer,
+            ],
+        )
+    )
     root = logging.getLogger()
-    if not root.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        root.addHandler(handler)
-        root.setLevel(level)
+    root.handlers = [handler]
+    root.setLevel(level)

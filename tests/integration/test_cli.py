@@ -8,6 +8,8 @@ import subprocess
 import sys
 import uuid
 
+import pytest
+
 from sqlalchemy import text
 
 from service.bootstrap import bootstrap
@@ -69,11 +71,13 @@ def test_demo_projections_and_audit_verify(store):
     demo = cli(store, "demo")
     assert demo.returncode == 0, demo.stderr
     assert "reviewer@aoba-bank.example" in demo.stdout and "demo-password-2026" in demo.stdout
+    assert "user_added" not in demo.stderr  # the demo's sign-ups are kept off the terminal …
     assert cli(store, "demo").stdout == demo.stdout  # a rerun changes nothing and prints the same logins
 
     container = bootstrap(store.settings)
     try:
         reviewer = container.accounts.authenticate("reviewer@aoba-bank.example", "demo-password-2026")
+        assert any(event.kind == "user_added" for event in container.security_log.events(None)[0])  # … not out of the security log
         states = {row["state"] for row in container.views.board(reviewer)}
         assert states == {"draft", "submitted", "under_review", "decided", "monitoring", "withdrawn"}
         events = container.reviews.recorder.max_notification_id()
@@ -103,3 +107,31 @@ def test_demo_projections_and_audit_verify(store):
         container.close()
     broken = cli(store, "audit", "verify")
     assert broken.returncode == 1 and "broken at position" in broken.stderr
+
+
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)
+def test_logs_are_json_lines_or_readable_lines_as_log_format_says(store):
+    """Production reads JSON lines; a person at a terminal reads ``console`` (the ``auto``
+    default picks it when standard error is a terminal)."""
+    json_run = subprocess.run(
+        [sys.executable, "-m", "service", "org", "add", "--name", "ログ形式銀行", "--kind", "bank"],
+        capture_output=True, text=True, env={**os.environ, **store.env, "LOG_FORMAT": "json"}, timeout=120,
+    )
+    assert json_run.returncode == 0, json_run.stderr
+    lines = [json.loads(line) for line in json_run.stderr.splitlines() if line.strip()]
+    added = next(line for line in lines if line["event"] == "org_added")
+    assert added["detail"]["name"] == "ログ形式銀行" and added["level"] == "info" and added["timestamp"].endswith("Z")
+
+    console_run = subprocess.run(
+        [sys.executable, "-m", "service", "org", "add", "--name", "読める銀行", "--kind", "bank"],
+        capture_output=True, text=True, env={**os.environ, **store.env, "LOG_FORMAT": "console"}, timeout=120,
+    )
+    assert console_run.returncode == 0, console_run.stderr
+    line = next(line for line in console_run.stderr.splitlines() if "org_added" in line)
+    assert not line.lstrip().startswith("{") and "読める銀行" in line and "[security]" in line
+
+    refused = subprocess.run(
+        [sys.executable, "-m", "service", "org", "add", "--name", "不明な形式銀行", "--kind", "bank"],
+        capture_output=True, text=True, env={**os.environ, **store.env, "LOG_FORMAT": "xml"}, timeout=120,
+    )
+    assert refused.returncode == 2 and "LOG_FORMAT" in refused.stderr and refused.stdout == ""
