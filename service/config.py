@@ -67,7 +67,7 @@ class Settings:
         schema = checked_schema(env.get("DATABASE_SCHEMA") or None, "DATABASE_SCHEMA")
         log_format = (env.get("LOG_FORMAT") or "auto").lower()
         if log_format not in LOG_FORMATS:
-            raise ConfigError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, not {log_format!r}")
+            raise ConfigError(f"LOG_FORMAT {log_format!r} is none of {', '.join(LOG_FORMATS)}")
         return cls(
             database_url=database_url,
             secret_key=env.get("SECRET_KEY") or load_or_create_secret(Path("var/secret_key")),

@@ -21,7 +21,7 @@ from ..domain.errors import Invalid, InvalidToken, RoleNotAllowed
 from . import schemas as s
 from .document import NamedOperations, component_name, nested_component_name, served_document
 from .errors import reject_invalid_request
-from ..web.files import XLSX_TYPE, file_response, xlsx_filename
+from ..downloads import XLSX_TYPE, file_response, xlsx_filename
 from .representation import engagement_json, library_json, summary_json, timeline_json
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")

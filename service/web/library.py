@@ -13,7 +13,7 @@ from ..domain.codes import OrgKind, Role
 from ..domain.errors import DomainError, Invalid
 from ..messages import error_message
 from .access import container, roles_required
-from .files import file_response
+from ..downloads import file_response
 from .forms import answer_from
 from .session import current_actor
 
