@@ -49,9 +49,13 @@ def not_measured(measure: str, target: str, reason: str) -> Row:
 
 def structured_logs_to_stderr() -> None:
     """structlog prints to stdout unless configured; keep stdout for the tables
-    (same cost per line, so measured paths that log pay the same)."""
+    (same cost per line, so measured paths that log pay the same). The security lines of
+    the bench's own sign-ups (users, second factors) stay off the terminal between the
+    progress lines; they are still recorded in each store's security log."""
+    import logging
     import sys
 
+    logging.getLogger("security").setLevel(logging.WARNING)
     try:
         import structlog
     except ImportError:
