@@ -52,10 +52,11 @@ def structured_logs_to_stderr() -> None:
     (same cost per line, so measured paths that log pay the same). The security lines of
     the bench's own sign-ups (users, second factors) stay off the terminal between the
     progress lines; they are still recorded in each store's security log."""
-    import logging
     import sys
 
-    logging.getLogger("security").setLevel(logging.WARNING)
+    from service.logs import keep_off_terminal
+
+    keep_off_terminal("security")
     try:
         import structlog
     except ImportError:

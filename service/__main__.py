@@ -7,10 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Sequence
@@ -23,6 +20,7 @@ from .catalogue import CatalogueError, edition_to_dict
 from .config import ConfigError, checked_schema
 from .domain.codes import OrgKind, Role
 from .domain.errors import DomainError
+from .logs import keep_off_terminal
 from .messages import error_message
 
 BAD_INPUT = 2
@@ -124,24 +122,12 @@ def cmd_catalogue(container: Container, args: argparse.Namespace) -> None:
     print()
 
 
-@contextmanager
-def echo_quieted(logger_name: str) -> Iterator[None]:
-    logger = logging.getLogger(logger_name)
-    level = logger.level
-    logger.setLevel(logging.WARNING)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
-
-
 def cmd_demo(container: Container, _args: argparse.Namespace) -> None:
     from .demo import load_demo
 
     container.init()
-    with echo_quieted("security"):  # the demo's own sign-ups stay in the security log, off the terminal above the logins
-        lines = load_demo(container)
-    for line in lines:
+    keep_off_terminal("security")  # the demo's own sign-ups stay in the security log, not above the logins
+    for line in load_demo(container):
         print(line)
 
 

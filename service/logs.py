@@ -53,3 +53,9 @@ def configure_logging(log_format: str = "auto", level: int = logging.INFO) -> No
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level)
+
+
+def keep_off_terminal(logger_name: str) -> None:
+    """Info lines of ``logger_name`` are not printed (warnings still are): a command's own
+    set-up (the demo's, the bench's sign-ups) stays recorded where it is kept, off the terminal."""
+    logging.getLogger(logger_name).setLevel(logging.WARNING)
