@@ -15,12 +15,12 @@ from ..api.errors import MalformedRequest, RequestValidationFailed, check_values
 from ..catalogue import CatalogueError
 from ..domain.errors import DomainError
 from ..domain.text import label_for
+from ..http.errors import status_for
 from ..messages import CSRF_EXPIRED, HTTP_ERRORS, MESSAGES, error_message
 from ..xlsx_errors import XlsxImportError, XlsxTooLarge
 
 log = logging.getLogger(__name__)
 
-STATUS_OF_KIND = {"invalid": 422, "unauthenticated": 401, "forbidden": 403, "not_found": 404, "conflict": 409}
 HTTP_CODES = {
     400: "bad_request",
     401: "unauthenticated",
@@ -115,7 +115,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
-        status = STATUS_OF_KIND[error.kind]
+        status = status_for(error)
         if error.kind in ("forbidden", "not_found") and error.probe:
             log_refusal(error.code)
         context = error.context
