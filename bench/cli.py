@@ -390,7 +390,7 @@ def run_store(kind: str, args: argparse.Namespace, loaded: LoadedStore | None = 
     result = StoreResult(label)
     started = time.perf_counter()
     planned = {
-        "commands": [("commands/s: reviews.save_answer", measures.COMMAND_TARGET)],
+        "commands": [("commands/s: review.save_answer", measures.COMMAND_TARGET)],
         "rebuild": [("projection rebuild events/s", measures.REBUILD_TARGET)],
         "web": [(measure, target) for _, measure, target in LATENCY] + [("web process RSS MB", "≤ 150 MB")],
         "asof": [("as-of reconstruction ms at 1,000 events", measures.ASOF_TARGET)],
@@ -490,14 +490,14 @@ def profile_in_process(container: Any, dataset: Dataset, asof: Any, result: Stor
         staff = dataset.connectors[info.connector].staff
         with maybe_profile(True, "save_answer ×200", result.notes):
             for k in range(200):
-                container.reviews.save_answer(staff, info.id, 1, status="implemented", current_state=f"profile {k}")
+                container.review.save_answer(staff, info.id, 1, status="implemented", current_state=f"profile {k}")
     if asof:
         from datetime import datetime
 
         reviewer = dataset.banks[0].reviewer
         with maybe_profile(True, "as-of ×30", result.notes):
             for k in range(30):
-                container.reviews.engagement(reviewer, asof[0], as_of=datetime.fromisoformat(asof[1][k % len(asof[1])]))
+                container.store.engagement(reviewer, asof[0], as_of=datetime.fromisoformat(asof[1][k % len(asof[1])]))
 
 
 def main(argv: list[str] | None = None) -> int:

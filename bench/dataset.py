@@ -3,8 +3,8 @@
 Banks, connectors and their staff through ``container.accounts``. Engagements are
 played through the domain verbs of ``Engagement`` (open, answer, submit, question
 threads, judge, decide, annual review cycle, withdraw) — the calls each use case
-of ``container.reviews`` makes between loading and saving, with the same rules —
-and saved with ``container.reviews.save`` a batch of engagements at a time, so
+of ``container.store`` makes between loading and saving, with the same rules —
+and saved with ``container.store.save`` a batch of engagements at a time, so
 loading 2,000 engagements takes seconds rather than minutes of one transaction
 per command. (Commands through the use cases are what ``measure_commands``
 times.) The stories are spread over the states an operator sees:
@@ -177,11 +177,11 @@ class Loader:
     """Plays one story per engagement through the domain verbs; ``flush`` saves them."""
 
     def __init__(self, container: Container, dataset: Dataset, rng: random.Random) -> None:
-        self.reviews = container.reviews
+        self.store = container.store
         self.dataset = dataset
         self.rng = rng
         self.edition = container.editions.current()
-        self.today = container.reviews.today()
+        self.today = container.store.today()
         self.items = {item.number: (item.party.value, item.objective.rstrip("。")) for item in self.edition.items}
         self.commands = 0
         self.unsaved: list[Engagement] = []
@@ -196,7 +196,7 @@ class Loader:
 
     def flush(self) -> None:
         if self.unsaved:
-            self.reviews.save(*self.unsaved)
+            self.store.save(*self.unsaved)
             self.unsaved = []
 
     def _answer(self, actor: Actor, engagement: Engagement, number: int, revision: int = 0, cycle: int = 1) -> Engagement:

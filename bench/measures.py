@@ -15,6 +15,7 @@ from eventsourcing.application import Application, Repository
 from eventsourcing.domain import Aggregate, event
 
 from service.bootstrap import Container
+from service.usecases.review import Review
 from service.xlsx import export_engagement, import_answers
 
 from .dataset import CURRENT_STATES, Dataset
@@ -67,11 +68,11 @@ def measure_commands(container: Container, dataset: Dataset, bare_env: dict[str,
     if not drafts:
         result.rows.append(not_measured("commands/s: save_answer", COMMAND_TARGET, "the dataset has no draft engagement (use more --engagements)"))
         return
-    reviews = container.reviews
+    c = container
     parties = {item.number: item.party.value for item in container.editions.current().items}
     targets = []
     for info in drafts:
-        engagement = reviews.repository.get(uuid.UUID(info.id))
+        engagement = c.store.repository.get(uuid.UUID(info.id))
         numbers = [n for n in engagement.cycle["items"] if parties.get(n, "connector") != "bank"]
         targets.append((dataset.connectors[info.connector].staff, info.id, numbers))
     cache_size = container.settings.aggregate_cache_size
@@ -88,12 +89,12 @@ def measure_commands(container: Container, dataset: Dataset, bare_env: dict[str,
             bare_ids.append(note.id)
         counter = [0]
 
-        def ours(picks: list[int]) -> float:
+        def ours(picks: list[int], review: Review = c.review) -> float:
             started = time.perf_counter()
             for k in picks:
                 actor, eid, numbers = targets[k]
                 counter[0] += 1
-                reviews.save_answer(actor, eid, rng.choice(numbers), status="implemented", current_state=_bare_text(counter[0]))
+                review.save_answer(actor, eid, rng.choice(numbers), status="implemented", current_state=_bare_text(counter[0]))
             return len(picks) / (time.perf_counter() - started)
 
         def substrate(picks: list[int]) -> float:
@@ -130,7 +131,7 @@ def measure_commands(container: Container, dataset: Dataset, bare_env: dict[str,
         )
         base, runs = measured(
             cached,
-            "commands/s: reviews.save_answer (get + validate + event + save; snapshots every 100), working set of "
+            "commands/s: c.review.save_answer (get + validate + event + save; snapshots every 100), working set of "
             "as many engagements as the aggregate cache holds",
             described,
             COMMAND_TARGET,
@@ -143,7 +144,7 @@ def measure_commands(container: Container, dataset: Dataset, bare_env: dict[str,
         if wide > cached:
             _, runs = measured(
                 wide,
-                "commands/s: reviews.save_answer, working set of twice as many engagements as the aggregate cache "
+                "commands/s: c.review.save_answer, working set of twice as many engagements as the aggregate cache "
                 "holds (about half the gets load the aggregate from the store)",
                 described + " (30 trivial events each)",
                 "info (the target's substrate figure is the cached one)",
@@ -153,13 +154,11 @@ def measure_commands(container: Container, dataset: Dataset, bare_env: dict[str,
         result.notes.append("; ".join(notes))
 
         # What a write in the web process pays: read-your-writes catch-up after each save.
-        container.reviews.after_save.append(container.catch_up_quietly)
-        try:
-            synced = statistics.median(
-                ours([rng.randrange(cached) for _ in range(max(20, args.commands // 2))]) for _ in range(max(1, args.repeats // 2))
-            )
-        finally:
-            container.reviews.after_save.remove(container.catch_up_quietly)
+        synced_review = Review(c.store, read_your_writes=c.projections.catch_up_quietly)
+        synced = statistics.median(
+            ours([rng.randrange(cached) for _ in range(max(20, args.commands // 2))], synced_review)
+            for _ in range(max(1, args.repeats // 2))
+        )
         result.rows.append(
             Row(
                 "commands/s: save_answer + synchronous read-model catch-up (the web process's write path)",
@@ -184,7 +183,7 @@ class _Budget(Exception):
 
 def raw_read(container: Container, budget: float) -> tuple[int, float]:
     """Read the whole notification log in pages of 500 and deserialise every event."""
-    recorder, mapper = container.reviews.recorder, container.reviews.mapper
+    recorder, mapper = container.store.recorder, container.store.mapper
     position, count = 0, 0
     started = time.perf_counter()
     while True:
@@ -220,7 +219,7 @@ def bounded_rebuild(container: Container, name: str, budget: float) -> tuple[int
 
 def measure_rebuild(container: Container, args: Any, result: StoreResult) -> str:
     runner = container.projections
-    head = container.reviews.recorder.max_notification_id() or 0
+    head = container.store.recorder.max_notification_id() or 0
     raw = []
     raw_read(container, args.rebuild_budget)  # warm-up (page cache)
     for _ in range(args.repeats_rebuild_raw):
@@ -278,14 +277,14 @@ def measure_rebuild(container: Container, args: Any, result: StoreResult) -> str
 def build_long_engagement(container: Container, dataset: Dataset, events: int) -> tuple[str, Any]:
     """One engagement of the first bank with ``events`` events: repeated answer saves in draft."""
     bank, connector = dataset.banks[0], dataset.connectors[0]
-    reviews = container.reviews
-    engagement = reviews.open_engagement(bank.reviewer, connector_org_id=connector.org_id, title="as-of 計測用の長い履歴")
+    c = container
+    engagement = c.engagements.open_engagement(bank.reviewer, connector_org_id=connector.org_id, title="as-of 計測用の長い履歴")
     parties = {item.number: item.party.value for item in container.editions.current().items}
     numbers = [n for n in engagement.cycle["items"] if parties.get(n) != "bank"]
     k = 0
     while engagement.version < events:
         k += 1
-        engagement = reviews.save_answer(
+        engagement = c.review.save_answer(
             connector.staff, engagement.id, numbers[k % len(numbers)], status="implemented", current_state=_bare_text(k)
         )
     container.projections.catch_up()
@@ -294,7 +293,7 @@ def build_long_engagement(container: Container, dataset: Dataset, events: int) -
 
 def as_of_instants(container: Container, engagement_id: str, count: int, rng: random.Random) -> list[tuple[int, datetime]]:
     """(version, timestamp) of events in the middle of the history (versions 40–60 %)."""
-    stored = list(container.reviews.events.get(uuid.UUID(engagement_id)))
+    stored = list(container.store.events.get(uuid.UUID(engagement_id)))
     low, high = int(len(stored) * 0.4), int(len(stored) * 0.6)
     picks = [stored[rng.randrange(low, high)] for _ in range(count)]
     return [(e.originator_version, e.timestamp) for e in picks]
@@ -305,20 +304,20 @@ def measure_as_of(container: Container, dataset: Dataset, args: Any, result: Sto
     started = time.perf_counter()
     engagement_id, reviewer = build_long_engagement(container, dataset, args.asof_events)
     built = time.perf_counter() - started
-    reviews = container.reviews
-    current = reviews.engagement(reviewer, engagement_id)
-    indexed = reviews.timeline_index is not None and reviews.timeline_index.versions_at(current.id, datetime.now(timezone.utc))[1] == current.version
+    c = container
+    current = c.store.engagement(reviewer, engagement_id)
+    indexed = c.views.versions_at(current.id, datetime.now(timezone.utc))[1] == current.version
     instants = as_of_instants(container, engagement_id, args.asof_samples + 1, rng)
     timings = []
     for k, (version, instant) in enumerate(instants):
         t0 = time.perf_counter()
-        past = reviews.engagement(reviewer, engagement_id, as_of=instant)
+        past = c.store.engagement(reviewer, engagement_id, as_of=instant)
         elapsed = (time.perf_counter() - t0) * 1000
         if past.version != version:
             raise AssertionError(f"as-of returned version {past.version}, expected {version}")
         if k:  # the first call warms up
             timings.append(elapsed)
-    bare_repository = Repository(reviews.events)  # no snapshot store, no cache
+    bare_repository = Repository(c.store.events)  # no snapshot store, no cache
     full = []
     for _ in range(max(3, args.asof_samples // 5)):
         t0 = time.perf_counter()
@@ -328,7 +327,7 @@ def measure_as_of(container: Container, dataset: Dataset, args: Any, result: Sto
     mine, base = statistics.median(timings), statistics.median(full)
     result.rows.append(
         Row(
-            f"as-of reconstruction ms: reviews.engagement(as_of=mid-history) at {current.version:,} events "
+            f"as-of reconstruction ms: c.store.engagement(as_of=mid-history) at {current.version:,} events "
             f"(median of {len(timings)}; p95 {ms(percentile(timings, 95))})",
             ms(mine),
             ms(base),
@@ -352,7 +351,7 @@ def measure_as_of(container: Container, dataset: Dataset, args: Any, result: Sto
 def measure_xlsx(container: Container, engagement_id: str) -> list[Row]:
     """Export and import of one 44-item engagement through ``service.xlsx``, each beside
     what openpyxl alone takes to write / read the same workbook."""
-    engagement = container.reviews.repository.get(uuid.UUID(engagement_id))
+    engagement = container.store.repository.get(uuid.UUID(engagement_id))
     edition = container.editions.get(engagement.edition)
     data = export_engagement(engagement, edition, include_review=True)
     exported = statistics.median(_ms(lambda: export_engagement(engagement, edition, include_review=True)) for _ in range(5))

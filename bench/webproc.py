@@ -133,10 +133,10 @@ def main() -> None:
 
     fresh = bootstrap(settings)
     actor = fresh.accounts.authenticate(spec["email"], spec["password"])
-    views, repository = fresh.views, fresh.reviews.repository
+    views, repository = fresh.views, fresh.store.repository
 
     def board_calls() -> None:
-        today = fresh.reviews.today()
+        today = fresh.store.today()
         fresh.accounts.actor(actor.id)
         views.board(actor, BoardFilter(), limit=50)
         views.state_counts(actor)
@@ -160,7 +160,7 @@ def main() -> None:
     substrate["board"] = direct(lambda k: board_calls())
     substrate["page"] = direct(lambda k: repository.get(uuid.UUID(sequences["page"][k])))
     substrate["timeline"] = direct(lambda k: timeline_rows(sequences["timeline"][k]))
-    substrate["inbox"] = direct(lambda k: views.inbox(actor, fresh.reviews.today()))
+    substrate["inbox"] = direct(lambda k: views.inbox(actor, fresh.store.today()))
     substrate["api"] = direct(lambda k: repository.get(uuid.UUID(sequences["api"][k])))
     results["substrate"] = substrate
     fresh.close()

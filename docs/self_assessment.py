@@ -47,13 +47,13 @@ def main() -> None:
         product = accounts.add_org("FISC API接続審査サービス（本製品）", "connector")
         reviewer = accounts.actor(accounts.add_user(email="r@self.invalid", name="自己評価", org_id=bank, role="reviewer", password="self assessment only"))
         author = accounts.actor(accounts.add_user(email="c@self.invalid", name="開発チーム", org_id=product, role="connector", password="self assessment only"))
-        engagement = container.reviews.open_engagement(reviewer, connector_org_id=product, title="本製品の自己評価")
+        engagement = container.engagements.open_engagement(reviewer, connector_org_id=product, title="本製品の自己評価")
         for item in engagement.items:
             if item["party"] == "bank":
                 continue
             status, state, issues, plan = ANSWERS.get(item["number"], ("not_applicable", NOT_IN_SCOPE, "", ""))
-            container.reviews.save_answer(author, engagement.id, item["number"], status=status, current_state=state, issues=issues, plan=plan)
-        engagement = container.reviews.engagement(reviewer, engagement.id)
+            container.review.save_answer(author, engagement.id, item["number"], status=status, current_state=state, issues=issues, plan=plan)
+        engagement = container.store.engagement(reviewer, engagement.id)
         edition = container.editions.get(engagement.edition)
         (OUT / "self-assessment.xlsx").write_bytes(export_engagement(engagement, edition, include_review=False))
         lines = [

@@ -27,16 +27,16 @@ def main() -> None:
         container.init()
         load_demo(container)
         reviewer = container.accounts.authenticate("reviewer@aoba-bank.example", DEMO_PASSWORD)
-        container.reviews.publish_advisory(
+        container.advisories.publish_advisory(
             container.accounts.authenticate("liaison@fisc.example", DEMO_PASSWORD),
             title="トークン管理に関する注意喚起",
             body="アクセストークンの暗号化保存と有効期限の設定を確認してください。",
             items=[36, 41],
-            respond_by=container.reviews.today() + timedelta(days=14),
+            respond_by=container.store.today() + timedelta(days=14),
         )
         from jobs.advisory_fanout import advisory_fanout
 
-        advisory_fanout(container, container.reviews.today())
+        advisory_fanout(container, container.store.today())
         under_review = next(r for r in container.views.board(reviewer) if r["state"] == "under_review")["engagement_id"]
         server = make_server("127.0.0.1", 0, create_app(container), threaded=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()

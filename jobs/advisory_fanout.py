@@ -14,10 +14,10 @@ from service.domain.errors import AdvisoryAlreadyNoticed, StaleVersion, WrongSta
 
 def advisory_fanout(container: Container, today: date) -> dict[str, Any]:
     noticed, skipped = 0, 0
-    for advisory, engagement_ids in container.advisories.to_fan_out():
+    for advisory, engagement_ids in container.advisory_views.to_fan_out():
         for engagement_id in engagement_ids:
             try:
-                container.reviews.notice_advisory(
+                container.advisories.notice_advisory(
                     SYSTEM_ACTOR,
                     engagement_id,
                     advisory_id=advisory["advisory_id"],

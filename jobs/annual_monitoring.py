@@ -16,12 +16,12 @@ def annual_monitoring(container: Container, today: date) -> dict[str, Any]:
     started, skipped = [], 0
     due = container.views.board(SYSTEM_ACTOR, BoardFilter(overdue_on=today), paginate=False)
     for row in due:
-        engagement = container.reviews.engagement(SYSTEM_ACTOR, row["engagement_id"])
+        engagement = container.store.engagement(SYSTEM_ACTOR, row["engagement_id"])
         if engagement.state != "monitoring" or not engagement.next_review_on or engagement.next_review_on > today.isoformat():
             skipped += 1  # the read model was behind: already started, or moved
             continue
         try:
-            container.reviews.start_review_cycle(
+            container.engagements.start_review_cycle(
                 SYSTEM_ACTOR,
                 engagement.id,
                 reason="annual",

@@ -15,16 +15,16 @@ from service.domain.errors import StaleVersion
 def certificate_expiry(container: Container, today: date) -> dict[str, Any]:
     noticed = 0
     horizon = (today + timedelta(days=max(EXPIRY_NOTICE_DAYS))).isoformat()
-    for certification in container.libraries.expiring(horizon):
+    for certification in container.library_views.expiring(horizon):
         valid_until = date.fromisoformat(certification["valid_until"])
         for days_before in sorted(EXPIRY_NOTICE_DAYS, reverse=True):
             if today < valid_until - timedelta(days=days_before):
                 continue
-            library = container.reviews.library(SYSTEM_ACTOR, certification["connector_id"])
+            library = container.library.library(SYSTEM_ACTOR, certification["connector_id"])
             if f"{certification['certification_id']}:{days_before}" in library.expiry_notices:
                 continue
             try:
-                container.reviews.notice_certification_expiry(
+                container.library.notice_certification_expiry(
                     SYSTEM_ACTOR, certification["connector_id"], certification["certification_id"], days_before
                 )
             except StaleVersion:

@@ -19,12 +19,12 @@ def edition_rollout(container: Container, today: date) -> dict[str, Any]:
     for row in rows:
         if row["edition"] == current:
             continue
-        engagement = container.reviews.engagement(SYSTEM_ACTOR, row["engagement_id"])
+        engagement = container.store.engagement(SYSTEM_ACTOR, row["engagement_id"])
         if engagement.state != "monitoring" or engagement.edition == current:
             skipped += 1
             continue
         try:
-            after = container.reviews.adopt_edition(SYSTEM_ACTOR, engagement.id, expected_version=engagement.version)
+            after = container.engagements.adopt_edition(SYSTEM_ACTOR, engagement.id, expected_version=engagement.version)
         except EditionConflict:
             conflicts.append(row["engagement_id"])  # the reviewer resolves it by hand
             continue

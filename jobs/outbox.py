@@ -11,4 +11,4 @@ from service.mailer import deliver_outbox
 
 def outbox(container: Container, today: date) -> dict[str, Any]:
     container.projections.catch_up()  # messages of events written by other processes
-    return deliver_outbox(container.engine, container.postman, container.reviews.clock())
+    return deliver_outbox(container.engine, container.postman, container.store.clock())

@@ -88,14 +88,14 @@ def reminders(container: Container, today: date) -> dict[str, Any]:
     for row in rows:
         if row["state"] not in WATCHED_STATES:
             continue
-        engagement = container.reviews.engagement(SYSTEM_ACTOR, row["engagement_id"])
+        engagement = container.store.engagement(SYSTEM_ACTOR, row["engagement_id"])
         for work in pending_work(engagement, zone, n):
             age = calendar.days_between(work.since, today)
             for stage, threshold in ((1, work.first_after), (2, work.first_after + n)):
                 if age < threshold or reminder_key(work.kind, work.ref, stage) in engagement.reminders:
                     continue
                 try:
-                    engagement = container.reviews.send_reminder(
+                    engagement = container.engagements.send_reminder(
                         SYSTEM_ACTOR,
                         engagement.id,
                         kind=work.kind,
@@ -106,7 +106,7 @@ def reminders(container: Container, today: date) -> dict[str, Any]:
                     )
                 except (AlreadyReminded, StaleVersion, WrongState):
                     skipped += 1
-                    engagement = container.reviews.engagement(SYSTEM_ACTOR, row["engagement_id"])
+                    engagement = container.store.engagement(SYSTEM_ACTOR, row["engagement_id"])
                     continue
                 sent += 1
     return {"sent": sent, "skipped": skipped}

@@ -140,7 +140,7 @@ def cmd_projections(container: Container, args: argparse.Namespace) -> None:
     unknown = [name for name in names if name not in runner.projections]
     if unknown:
         raise CliError(f"unknown read model {unknown[0]!r}; choose from {', '.join(runner.projections)}")
-    head = container.reviews.recorder.max_notification_id() or 0
+    head = container.store.recorder.max_notification_id() or 0
     for name in names:
         start = runner.positions()[name] if runner.is_rebuilding(name) else 0
         with tqdm(total=head - start, desc=name, unit="event", file=sys.stderr) as bar:
@@ -151,7 +151,7 @@ def cmd_audit(container: Container, _args: argparse.Namespace) -> int:
     from .projections.audit_chain import verify_chain
 
     container.init()
-    result = verify_chain(container.engine, container.reviews.recorder)
+    result = verify_chain(container.engine, container.store.recorder)
     if result.broken_at is None:
         print(f"audit chain intact: {result.checked} events")
         return 0
@@ -178,7 +178,7 @@ def cmd_migrate(container: Container, args: argparse.Namespace) -> int:
     target_settings = replace(container.settings, database_url=args.to, database_schema=schema)
     target = bootstrap(target_settings)
     try:
-        total = container.reviews.recorder.max_notification_id() or 0
+        total = container.store.recorder.max_notification_id() or 0
         with tqdm(total=total, desc="events", unit="event", file=sys.stderr) as bar:
             report = migrate(container, target, progress=bar.update)
     finally:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -10,7 +9,6 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from .accounts import Accounts
-from .application import Clock, ReviewApplication, utc_now
 from .auth import Authenticator
 from .config import Settings
 from . import health, mailer  # noqa: F401 - register their tables for init
@@ -21,10 +19,14 @@ from .storage import SQLITE_LOCK_TIMEOUT_SECONDS, Base, eventsourcing_env, make_
 from .blobs import BlobStore
 from .logs import configure_logging
 from .security_log import SecurityLog
+from .usecases.advisories import Advisories
+from .usecases.engagements import Engagements
+from .usecases.files import Files
+from .usecases.library import Libraries
+from .usecases.ports import Clock, utc_now
+from .usecases.review import Review
+from .usecases.store import ReviewStore
 from .views import AdvisoryViews, LibraryViews, Views
-
-log = logging.getLogger(__name__)
-
 
 @dataclass
 class Container:
@@ -33,12 +35,17 @@ class Container:
     sessions: sessionmaker[Session]
     accounts: Accounts
     editions: Editions
-    reviews: ReviewApplication
+    store: ReviewStore
     projections: ProjectionRunner
+    engagements: Engagements
+    review: Review
+    library: Libraries
+    advisories: Advisories
+    files: Files
     views: Views
+    advisory_views: AdvisoryViews
+    library_views: LibraryViews
     authenticator: Authenticator
-    advisories: AdvisoryViews
-    libraries: LibraryViews
     security_log: SecurityLog
     postman: Postman
 
@@ -46,24 +53,17 @@ class Container:
         """Create the schema (idempotent), load bundled editions not loaded yet and
         bring the read models up to date."""
         with schema_lock(self.engine):
-            self.reviews.recorder.create_table()
-            if self.reviews.snapshots is not None:
-                self.reviews.snapshots.recorder.create_table()
+            self.store.recorder.create_table()
+            if self.store.snapshots is not None:
+                self.store.snapshots.recorder.create_table()
             Base.metadata.create_all(self.engine)
             loaded = self.editions.load_bundled()
             self.projections.upgrade()  # under the lock: one process rebuilds, the others find it done
         self.projections.catch_up()
         return loaded
 
-    def catch_up_quietly(self) -> None:
-        """Read-your-writes after a command; a failure is logged and left to the projector."""
-        try:
-            self.projections.catch_up()
-        except Exception:
-            log.exception("projection catch-up failed; the projector process will retry")
-
     def close(self) -> None:
-        self.reviews.close()
+        self.store.close()
         self.engine.dispose()
 
 
@@ -80,24 +80,16 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock = utc_now) -> Co
         security_log,
     )
     editions = Editions(sessions, reads)
-    reviews = ReviewApplication(
-        eventsourcing_env(settings),
-        accounts=accounts,
-        editions=editions,
-        blobs=BlobStore(settings.blob_dir),
-        timezone=settings.timezone,
-        clock=clock,
-    )
+    views = Views(reads, settings.timezone)
+    library_views = LibraryViews(reads)
+    store = ReviewStore(eventsourcing_env(settings), timeline=views, timezone=settings.timezone, clock=clock)
     if settings.is_sqlite:
         # eventsourcing 9.5.6 gives SQLite writers 5 s to get the single writer connection and
         # reads no setting for it; under bursts of concurrent writes wait as long as SQLite does
-        reviews.factory.datastore.pool.pool_timeout = SQLITE_LOCK_TIMEOUT_SECONDS
-    projections = ProjectionRunner(engine, reviews.recorder, reviews.mapper, all_projections())
-    views = Views(reads, settings.timezone)
-    reviews.timeline_index = views
-    libraries = LibraryViews(reads)
-    reviews.library_index = libraries
-    reviews.security_log = security_log
+        store.factory.datastore.pool.pool_timeout = SQLITE_LOCK_TIMEOUT_SECONDS
+    projections = ProjectionRunner(engine, store.recorder, store.mapper, all_projections())
+    read_your_writes = projections.catch_up_quietly if settings.project_synchronously else None
+    blobs = BlobStore(settings.blob_dir)
     authenticator = Authenticator(
         sessions,
         reads,
@@ -107,10 +99,23 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock = utc_now) -> Co
         security_log,
         mfa_required_roles=settings.mfa_required_roles,
     )
-    postman = Postman(settings.smtp_url, settings.base_url, settings.timezone)
-    container = Container(
-        settings, engine, sessions, accounts, editions, reviews, projections, views, authenticator, AdvisoryViews(reads), libraries, security_log, postman
+    return Container(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        accounts=accounts,
+        editions=editions,
+        store=store,
+        projections=projections,
+        engagements=Engagements(store, accounts=accounts, editions=editions, read_your_writes=read_your_writes),
+        review=Review(store, read_your_writes=read_your_writes),
+        library=Libraries(store, accounts=accounts, blobs=blobs, index=library_views, export_log=security_log, read_your_writes=read_your_writes),
+        advisories=Advisories(store, editions=editions, read_your_writes=read_your_writes),
+        files=Files(store, editions=editions, blobs=blobs, export_log=security_log, read_your_writes=read_your_writes),
+        views=views,
+        advisory_views=AdvisoryViews(reads),
+        library_views=library_views,
+        authenticator=authenticator,
+        security_log=security_log,
+        postman=Postman(settings.smtp_url, settings.base_url, settings.timezone),
     )
-    if settings.project_synchronously:
-        reviews.after_save.append(container.catch_up_quietly)
-    return container

@@ -75,7 +75,7 @@ def _create_people(container: Container) -> Cast:
 
 def _answer_all(container: Container, cast: Cast, engagement: Engagement, connector: Actor) -> Engagement:
     """Both sides answer their items; a few items honestly show gaps and plans."""
-    reviews = container.reviews
+    c = container
     for item in list(engagement.items):
         if item["dropped"] is not None:
             continue
@@ -94,14 +94,14 @@ def _answer_all(container: Container, cast: Cast, engagement: Engagement, connec
                 status="implemented",
                 current_state=f"「{objective}」について、社内規程を定めて年1回見直し、責任者が運用状況を確認している。",
             )
-        engagement = reviews.save_answer(actor, engagement.id, number, **answer)
+        engagement = c.review.save_answer(actor, engagement.id, number, **answer)
     return engagement
 
 
 def _judge_all(container: Container, cast: Cast, engagement: Engagement) -> Engagement:
     for number in engagement.unjudged():
         partial = number % 11 == 5
-        engagement = container.reviews.judge_item(
+        engagement = container.review.judge_item(
             cast.reviewer,
             engagement.id,
             number,
@@ -112,10 +112,10 @@ def _judge_all(container: Container, cast: Cast, engagement: Engagement) -> Enga
 
 
 def _create_engagements(container: Container, cast: Cast) -> None:
-    reviews = container.reviews
+    c = container
 
     def open_(title: str, connector: Actor, **tailoring) -> Engagement:
-        return reviews.open_engagement(cast.reviewer, connector_org_id=connector.org_id, title=title, **tailoring)
+        return c.engagements.open_engagement(cast.reviewer, connector_org_id=connector.org_id, title=title, **tailoring)
 
     # draft: the connector is still answering
     draft = open_(
@@ -124,49 +124,49 @@ def _create_engagements(container: Container, cast: Cast) -> None:
         dropped_items=[{"number": 33, "reason": "スマートフォンアプリを提供しないため対象外とする。"}],
         custom_items=[{"objective": "当行指定のAPI利用規約に同意している。", "party": "connector"}],
     )
-    reviews.save_answer(
+    c.review.save_answer(
         cast.connector_a, draft.id, 1, status="implemented", current_state="CISOを任命し、職務分掌規程で範囲を定めている。"
     )
 
     # submitted: answers complete, waiting for the bank
     submitted = _answer_all(container, cast, open_("決済サービス「ペイフロー」更新系API（振込）", cast.connector_b), cast.connector_b)
-    reviews.submit(cast.connector_b, submitted.id)
+    c.review.submit(cast.connector_b, submitted.id)
 
     # under review: a question is open on item 22
     review = _answer_all(container, cast, open_("家計簿アプリ「かけいぼ」更新系API（振込）", cast.connector_a), cast.connector_a)
-    reviews.submit(cast.connector_a, review.id)
-    reviews.judge_item(cast.reviewer, review.id, 1, verdict="satisfied")
-    question_id, review = reviews.ask_question(
+    c.review.submit(cast.connector_a, review.id)
+    c.review.judge_item(cast.reviewer, review.id, 1, verdict="satisfied")
+    question_id, review = c.review.ask_question(
         cast.reviewer, review.id, 22, "特権IDの多要素認証の方式（トークン種別）をご教示ください。"
     )
-    reviews.post_reply(cast.connector_a, review.id, question_id, "ハードウェアトークンによるワンタイムパスワードを利用しています。")
+    c.review.post_reply(cast.connector_a, review.id, question_id, "ハードウェアトークンによるワンタイムパスワードを利用しています。")
 
     # decided: rejected after review
     rejected = _answer_all(container, cast, open_("ポイント連携サービス（参照系）", cast.connector_b), cast.connector_b)
-    reviews.submit(cast.connector_b, rejected.id)
+    c.review.submit(cast.connector_b, rejected.id)
     rejected = _judge_all(container, cast, rejected)
-    reviews.judge_item(cast.reviewer, rejected.id, 27, verdict="unsatisfied", comment="脆弱性診断が未実施。")
-    reviews.decide(cast.reviewer, rejected.id, outcome="rejected", comment="脆弱性対策の実施状況を確認できないため、接続を見送る。")
+    c.review.judge_item(cast.reviewer, rejected.id, 27, verdict="unsatisfied", comment="脆弱性診断が未実施。")
+    c.review.decide(cast.reviewer, rejected.id, outcome="rejected", comment="脆弱性対策の実施状況を確認できないため、接続を見送る。")
 
     # monitoring: conditional approval with a tracked condition
     approved = _answer_all(container, cast, open_("資産管理アプリ連携（参照系）", cast.connector_a), cast.connector_a)
-    reviews.submit(cast.connector_a, approved.id)
+    c.review.submit(cast.connector_a, approved.id)
     approved = _judge_all(container, cast, approved)
-    reviews.decide(
+    c.review.decide(
         cast.reviewer,
         approved.id,
         outcome="conditional",
         comment="一部対応の項目は代替策で補われており、総合的に接続を承認する。",
-        conditions=[{"text": "全拠点の運用手順を統一し報告すること。", "items": [5, 16], "due_on": (reviews.today() + timedelta(days=120)).isoformat()}],
+        conditions=[{"text": "全拠点の運用手順を統一し報告すること。", "items": [5, 16], "due_on": (c.store.today() + timedelta(days=120)).isoformat()}],
     )
 
     # annual monitoring: approved last cycle, the annual re-check has started
     annual = _answer_all(container, cast, open_("会計ソフト連携（参照系）", cast.connector_b), cast.connector_b)
-    reviews.submit(cast.connector_b, annual.id)
+    c.review.submit(cast.connector_b, annual.id)
     annual = _judge_all(container, cast, annual)
-    reviews.decide(cast.reviewer, annual.id, outcome="approved", comment="全項目を確認し、接続を承認する。")
-    reviews.start_review_cycle(cast.reviewer, annual.id, reason="annual", note="年次モニタリング")
+    c.review.decide(cast.reviewer, annual.id, outcome="approved", comment="全項目を確認し、接続を承認する。")
+    c.engagements.start_review_cycle(cast.reviewer, annual.id, reason="annual", note="年次モニタリング")
 
     # withdrawn by the connector
     withdrawn = open_("家計簿アプリ「かけいぼ」旧版API", cast.connector_a)
-    reviews.withdraw(cast.connector_a, withdrawn.id, "サービス統合に伴い申請を取り下げます。")
+    c.engagements.withdraw(cast.connector_a, withdrawn.id, "サービス統合に伴い申請を取り下げます。")

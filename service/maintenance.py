@@ -55,7 +55,7 @@ def migrate(
     events, snapshots, rows = copy_store(source, target, progress)
     target.projections.catch_up()
     analyze(target)
-    chain = verify_chain(target.engine, target.reviews.recorder)
+    chain = verify_chain(target.engine, target.store.recorder)
     return MigrationReport(
         events=events,
         snapshots=snapshots,
@@ -76,7 +76,7 @@ def copy_store(
     if target.settings.is_sqlite:
         raise Invalid("migrate copies into PostgreSQL", field="to")
     target.init()
-    if target.reviews.recorder.max_notification_id():
+    if target.store.recorder.max_notification_id():
         raise TargetNotEmpty("the target database already holds events; migrate into an empty one")
     rows = {}
     tables = [Base.metadata.tables[name] for name in COPIED_TABLES]
@@ -100,7 +100,7 @@ def analyze(container: Container) -> None:
     """Planner statistics for every table of a PostgreSQL store just filled in bulk, as
     PostgreSQL advises after a bulk load: until autovacuum gets to them (if it runs at all),
     the planner would guess the sizes of tables of millions of rows."""
-    recorder = container.reviews.recorder
+    recorder = container.store.recorder
     tables = [*_log_tables(container), *(Identifier(recorder.datastore.schema, table.name) for table in Base.metadata.sorted_tables)]
     with recorder.datastore.get_connection() as connection, connection.cursor() as cursor:
         for table in tables:
@@ -109,7 +109,7 @@ def analyze(container: Container) -> None:
 
 def _log_tables(container: Container) -> tuple[Identifier, Identifier]:
     """The events and snapshots tables of a PostgreSQL store, schema-qualified."""
-    events, snapshots = container.reviews.recorder, container.reviews.snapshots.recorder
+    events, snapshots = container.store.recorder, container.store.snapshots.recorder
     schema = events.datastore.schema
     return Identifier(schema, events.events_table_name), Identifier(schema, snapshots.events_table_name)
 
@@ -134,17 +134,17 @@ def _copy_log(source: Container, target: Container, progress: Callable[[int], No
     events_table, snapshots_table = _log_tables(target)
     selected = ", ".join(STORED_COLUMNS)
     with closing(sqlite3.connect(sqlite_path(source.settings))) as reader:
-        datastore = target.reviews.recorder.datastore
+        datastore = target.store.recorder.datastore
         with datastore.get_connection() as connection, connection.transaction(), connection.cursor() as cursor:
             copied = copy_rows(  # rowid: SQLite's notification id
-                reader.execute(f"SELECT {selected}, rowid FROM {source.reviews.recorder.events_table_name} ORDER BY rowid"),
+                reader.execute(f"SELECT {selected}, rowid FROM {source.store.recorder.events_table_name} ORDER BY rowid"),
                 cursor,
                 events_table,
                 (*STORED_COLUMNS, "notification_id"),
                 progress,
             )
             copied_snapshots = copy_rows(
-                reader.execute(f"SELECT {selected} FROM {source.reviews.snapshots.recorder.events_table_name}"),
+                reader.execute(f"SELECT {selected} FROM {source.store.snapshots.recorder.events_table_name}"),
                 cursor,
                 snapshots_table,
                 STORED_COLUMNS,
@@ -176,7 +176,7 @@ def copy_rows(
 
 def _count_events(container: Container) -> int:
     with container.engine.connect() as connection:  # PostgreSQL: the engine's search path is the store's schema
-        return connection.scalar(text(f"SELECT count(*) FROM {container.reviews.recorder.events_table_name}"))
+        return connection.scalar(text(f"SELECT count(*) FROM {container.store.recorder.events_table_name}"))
 
 
 def _last_link(container: Container) -> str | None:

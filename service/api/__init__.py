@@ -216,7 +216,7 @@ def parse_cursor(cursor: str | None) -> tuple[str, str] | None:
 def open_engagement():
     """Open a review of a connector on the current edition, tailored (dropped / custom items)."""
     data = body()
-    engagement = container().reviews.open_engagement(
+    engagement = container().engagements.open_engagement(
         g.actor,
         connector_org_id=data.connector_org_id,
         title=data.title,
@@ -231,7 +231,7 @@ def open_engagement():
 @spec.validate(query=s.AsOfQuery, resp=responses(HTTP_200=s.EngagementOut), tags=["engagements"])
 def get_engagement(engagement_id: str):
     """The engagement now, or exactly as it was at ``as_of``."""
-    return jsonify(engagement_json(container().reviews.engagement(g.actor, engagement_id, as_of=query().as_of)))
+    return jsonify(engagement_json(container().store.engagement(g.actor, engagement_id, as_of=query().as_of)))
 
 
 @api.put("/engagements/<engagement_id>/items/<int:number>/answer")
@@ -241,7 +241,7 @@ def save_answer(engagement_id: str, number: int):
     """Save the answer to one item (対応状況区分, 現在の対応状況, 課題認識, 課題への対応計画, 備考)."""
     data = body().model_dump()
     expected = data.pop("expected_version")
-    engagement = container().reviews.save_answer(g.actor, engagement_id, number, expected_version=expected, **data)
+    engagement = container().review.save_answer(g.actor, engagement_id, number, expected_version=expected, **data)
     return write_result(engagement)
 
 
@@ -250,7 +250,7 @@ def save_answer(engagement_id: str, number: int):
 @spec.validate(json=s.VersionIn, resp=responses(HTTP_200=s.EngagementOut), tags=["answers"])
 def submit(engagement_id: str):
     """Hand the answers to the bank (409 lists the items still unanswered)."""
-    engagement = container().reviews.submit(g.actor, engagement_id, expected_version=body().expected_version)
+    engagement = container().review.submit(g.actor, engagement_id, expected_version=body().expected_version)
     return write_result(engagement)
 
 
@@ -260,7 +260,7 @@ def submit(engagement_id: str):
 def ask_question(engagement_id: str, number: int):
     """Open a question thread on an item."""
     data = body()
-    question_id, engagement = container().reviews.ask_question(
+    question_id, engagement = container().review.ask_question(
         g.actor, engagement_id, number, data.text, expected_version=data.expected_version
     )
     return jsonify({"question_id": question_id, "version": engagement.version}), 201
@@ -272,7 +272,7 @@ def ask_question(engagement_id: str, number: int):
 def post_reply(engagement_id: str, question_id: str):
     """Reply in a question thread (either side)."""
     data = body()
-    engagement = container().reviews.post_reply(
+    engagement = container().review.post_reply(
         g.actor, engagement_id, question_id, data.text, expected_version=data.expected_version
     )
     return write_result(engagement, 201)
@@ -283,7 +283,7 @@ def post_reply(engagement_id: str, question_id: str):
 @spec.validate(json=s.VersionIn, resp=responses(HTTP_200=s.EngagementOut), tags=["questions"])
 def close_question(engagement_id: str, question_id: str):
     """Close a question thread."""
-    engagement = container().reviews.close_question(
+    engagement = container().review.close_question(
         g.actor, engagement_id, question_id, expected_version=body().expected_version
     )
     return write_result(engagement)
@@ -295,7 +295,7 @@ def close_question(engagement_id: str, question_id: str):
 def judge_item(engagement_id: str, number: int):
     """Judge one item (a comment is required for unsatisfied and compensated)."""
     data = body()
-    engagement = container().reviews.judge_item(
+    engagement = container().review.judge_item(
         g.actor,
         engagement_id,
         number,
@@ -313,7 +313,7 @@ def judge_item(engagement_id: str, number: int):
 def decide(engagement_id: str):
     """The overall decision; approved and conditional move the engagement to monitoring."""
     data = body()
-    engagement = container().reviews.decide(
+    engagement = container().review.decide(
         g.actor,
         engagement_id,
         outcome=data.outcome,
@@ -331,7 +331,7 @@ def decide(engagement_id: str):
 def fulfil_condition(engagement_id: str, condition_id: str):
     """Mark a condition of a conditional approval as fulfilled."""
     data = body()
-    engagement = container().reviews.fulfil_condition(
+    engagement = container().review.fulfil_condition(
         g.actor, engagement_id, condition_id, comment=data.comment, expected_version=data.expected_version
     )
     return write_result(engagement)
@@ -343,7 +343,7 @@ def fulfil_condition(engagement_id: str, condition_id: str):
 def start_review_cycle(engagement_id: str):
     """Start a monitoring cycle: annual (all items), item_changed or advisory (the items named)."""
     data = body()
-    engagement = container().reviews.start_review_cycle(
+    engagement = container().engagements.start_review_cycle(
         g.actor, engagement_id, reason=data.reason, items=data.items, note=data.note, expected_version=data.expected_version
     )
     return write_result(engagement, 201)
@@ -354,7 +354,7 @@ def start_review_cycle(engagement_id: str):
 @spec.validate(resp=responses(HTTP_200=s.CycleDiff), tags=["monitoring"])
 def cycle_diff(engagement_id: str, cycle: int):
     """Each item's answer and verdict in cycle N−1 against cycle N."""
-    return jsonify(container().reviews.engagement(g.actor, engagement_id).cycle_diff(cycle))
+    return jsonify(container().store.engagement(g.actor, engagement_id).cycle_diff(cycle))
 
 
 @api.post("/engagements/<engagement_id>/withdraw")
@@ -363,7 +363,7 @@ def cycle_diff(engagement_id: str, cycle: int):
 def withdraw(engagement_id: str):
     """End the engagement (either side, with a reason)."""
     data = body()
-    engagement = container().reviews.withdraw(g.actor, engagement_id, data.reason, expected_version=data.expected_version)
+    engagement = container().engagements.withdraw(g.actor, engagement_id, data.reason, expected_version=data.expected_version)
     return write_result(engagement)
 
 
@@ -390,7 +390,7 @@ def get_inbox():
     ``Link: rel="next"`` header (keyset on since, engagement and reference)."""
     c = container()
     params = query()
-    entries = [{**entry, "since": entry["since"].isoformat()} for entry in c.views.inbox(g.actor, c.reviews.today())]
+    entries = [{**entry, "since": entry["since"].isoformat()} for entry in c.views.inbox(g.actor, c.store.today())]
     keys = [f"{e['since']}~{e['engagement_id']}~{e['ref'] or e['kind']}" for e in entries]
     if params.after is not None:
         entries = [entry for entry, key in zip(entries, keys) if key > params.after]
@@ -408,10 +408,10 @@ def publish_advisory():
     """Publish a FISC advisory (注意喚起); advisory_fanout records it on the active engagements."""
     data = body()
     c = container()
-    advisory = c.reviews.publish_advisory(
+    advisory = c.advisories.publish_advisory(
         g.actor, title=data.title, body=data.body, items=data.items, respond_by=data.respond_by, severity=data.severity
     )
-    listing = c.advisories.listing(g.actor)
+    listing = c.advisory_views.listing(g.actor)
     return jsonify(next(entry for entry in listing if entry["id"] == str(advisory.id))), 201
 
 
@@ -421,7 +421,7 @@ def publish_advisory():
 def list_advisories():
     """Advisories with who acknowledged them: reviewers see their bank's engagements,
     connectors their own, the liaison desk counts only."""
-    return jsonify(container().advisories.listing(g.actor))
+    return jsonify(container().advisory_views.listing(g.actor))
 
 
 @api.post("/engagements/<engagement_id>/advisories/<advisory_id>/acknowledge")
@@ -430,7 +430,7 @@ def list_advisories():
 def acknowledge_advisory(engagement_id: str, advisory_id: str):
     """The connector acknowledges an advisory noticed on its engagement."""
     data = body()
-    engagement = container().reviews.acknowledge_advisory(
+    engagement = container().advisories.acknowledge_advisory(
         g.actor, engagement_id, advisory_id, data.text, expected_version=data.expected_version
     )
     return write_result(engagement)
@@ -478,7 +478,7 @@ def publish_edition():
 @spec.validate(json=s.VersionIn, resp=responses(HTTP_200=s.EngagementOut), tags=["monitoring"])
 def adopt_edition(engagement_id: str):
     """Move the engagement to the current edition, keeping the answers of unchanged items."""
-    engagement = container().reviews.adopt_edition(g.actor, engagement_id, expected_version=body().expected_version)
+    engagement = container().engagements.adopt_edition(g.actor, engagement_id, expected_version=body().expected_version)
     return write_result(engagement)
 
 
@@ -492,7 +492,7 @@ def get_library():
     """The connector's own answer library, or (for a bank, with ``connector_org_id``) one
     shared with the bank. A connector without a library gets an empty one."""
     c = container()
-    library = c.reviews.library(g.actor, query().connector_org_id)
+    library = c.library.library(g.actor, query().connector_org_id)
     if library is None:
         return jsonify({"connector": {"id": g.actor.org_id, "name": g.actor.org_name}, "version": 0, "entries": [], "shared_with": [], "certifications": []})
     return jsonify(library_json(library))
@@ -503,7 +503,7 @@ def get_library():
 @spec.validate(resp=responses(HTTP_200=s.LibraryList), tags=["library"])
 def list_shared_libraries():
     """Answer libraries connectors have shared with the caller's bank."""
-    return jsonify([library_json(library) for library in container().reviews.shared_libraries(g.actor)])
+    return jsonify([library_json(library) for library in container().library.shared_libraries(g.actor)])
 
 
 @api.put("/library/items/<int:number>")
@@ -511,7 +511,7 @@ def list_shared_libraries():
 @spec.validate(json=s.LibraryAnswerIn, resp=responses(HTTP_200=s.LibraryOut), tags=["library"])
 def save_library_entry(number: int):
     """Save the master answer for one item (a new version when it changes)."""
-    library = container().reviews.save_library_entry(g.actor, number, **body().model_dump())
+    library = container().library.save_library_entry(g.actor, number, **body().model_dump())
     return jsonify(library_json(library))
 
 
@@ -520,7 +520,7 @@ def save_library_entry(number: int):
 @spec.validate(json=s.ShareIn, resp=responses(HTTP_200=s.LibraryOut), tags=["library"])
 def share_library():
     """Share the library read-only with a bank (before any engagement exists)."""
-    return jsonify(library_json(container().reviews.share_library(g.actor, body().bank_org_id)))
+    return jsonify(library_json(container().library.share_library(g.actor, body().bank_org_id)))
 
 
 @api.post("/library/shares/<bank_org_id>/revoke")
@@ -528,7 +528,7 @@ def share_library():
 @spec.validate(json=s.VersionIn, resp=responses(HTTP_200=s.LibraryOut), tags=["library"])
 def unshare_library(bank_org_id: str):
     """Stop sharing the library with a bank."""
-    return jsonify(library_json(container().reviews.unshare_library(g.actor, bank_org_id)))
+    return jsonify(library_json(container().library.unshare_library(g.actor, bank_org_id)))
 
 
 @api.post("/library/certifications")
@@ -538,7 +538,7 @@ def register_certification():
     """Register a third-party certification (multipart: fields and an optional file)."""
     form = request.context.form  # type: ignore[attr-defined]
     upload = form.file
-    library = container().reviews.register_certification(
+    library = container().library.register_certification(
         g.actor,
         kind=form.kind,
         scope=form.scope,
@@ -564,7 +564,7 @@ def parse_numbers(text: str) -> list[int]:
 @spec.validate(json=s.VersionIn, resp=responses(HTTP_200=s.LibraryOut), tags=["library"])
 def withdraw_certification(certification_id: str):
     """Withdraw a certification (expired, replaced or lost)."""
-    return jsonify(library_json(container().reviews.withdraw_certification(g.actor, certification_id)))
+    return jsonify(library_json(container().library.withdraw_certification(g.actor, certification_id)))
 
 
 @api.get("/libraries/<connector_org_id>/certifications/<certification_id>/file")
@@ -572,7 +572,7 @@ def withdraw_certification(certification_id: str):
 @spec.validate(resp=Response(HTTP_200=None, **errors(401, 403, 404)), tags=["library"])
 def certification_file(connector_org_id: str, certification_id: str):
     """Download a certification's file (the connector, and banks it shares with or reviews)."""
-    data, record = container().reviews.certification_file(g.actor, connector_org_id, certification_id)
+    data, record = container().library.certification_file(g.actor, connector_org_id, certification_id)
     return file_response(data, record)
 
 
@@ -581,7 +581,7 @@ def certification_file(connector_org_id: str, certification_id: str):
 @spec.validate(json=s.VersionIn, resp=responses(HTTP_200=s.LibraryOut), tags=["library"])
 def save_answers_to_library(engagement_id: str):
     """Save this engagement's connector and common answers back to the library."""
-    return jsonify(library_json(container().reviews.save_answers_to_library(g.actor, engagement_id)))
+    return jsonify(library_json(container().library.save_answers_to_library(g.actor, engagement_id)))
 
 
 @api.post("/engagements/<engagement_id>/prefill")
@@ -589,7 +589,7 @@ def save_answers_to_library(engagement_id: str):
 @spec.validate(json=s.VersionIn, resp=responses(HTTP_200=s.EngagementOut), tags=["library"])
 def prefill(engagement_id: str):
     """Fill the items not yet answered in this cycle from the library (all or nothing)."""
-    return write_result(container().reviews.prefill_from_library(g.actor, engagement_id, expected_version=body().expected_version))
+    return write_result(container().library.prefill_from_library(g.actor, engagement_id, expected_version=body().expected_version))
 
 
 @api.post("/engagements/<engagement_id>/items/<int:number>/evidence")
@@ -598,7 +598,7 @@ def prefill(engagement_id: str):
 def attach_evidence(engagement_id: str, number: int):
     """Attach an evidence file to an item (PDF, PNG, JPEG, text, CSV, xlsx, docx; ≤ 5 MB)."""
     form = request.context.form  # type: ignore[attr-defined]
-    engagement = container().reviews.attach_evidence(
+    engagement = container().files.attach_evidence(
         g.actor, engagement_id, number, data=form.file.read(), filename=form.file.filename or "", expected_version=form.expected_version
     )
     return write_result(engagement, 201)
@@ -609,7 +609,7 @@ def attach_evidence(engagement_id: str, number: int):
 @spec.validate(resp=Response(HTTP_200=None, **errors(401, 403, 404)), tags=["answers"])
 def evidence_file(engagement_id: str, sha256: str):
     """Download an evidence file attached to the engagement."""
-    data, record = container().reviews.evidence_file(g.actor, engagement_id, sha256)
+    data, record = container().files.evidence_file(g.actor, engagement_id, sha256)
     return file_response(data, record)
 
 
@@ -621,7 +621,7 @@ def evidence_file(engagement_id: str, sha256: str):
 @spec.validate(resp=Response(HTTP_200=None, **errors(401, 403, 404)), tags=["excel"])
 def export_xlsx(engagement_id: str):
     """The フォーマット sheet (plus the Q&A and verdict sheets for the bank side)."""
-    data, engagement = container().reviews.export_xlsx(g.actor, engagement_id)
+    data, engagement = container().files.export_xlsx(g.actor, engagement_id)
     return file_response(data, {"filename": xlsx_filename(engagement), "content_type": XLSX_TYPE})
 
 
@@ -632,7 +632,7 @@ def import_xlsx(engagement_id: str):
     """Import a filled フォーマット (columns found by header name), all or nothing;
     422 lists every bad cell as {"sheet","cell","message"}."""
     form = request.context.form  # type: ignore[attr-defined]
-    engagement = container().reviews.import_xlsx(
+    engagement = container().files.import_xlsx(
         g.actor, engagement_id, form.file.read(), expected_version=form.expected_version
     )
     return write_result(engagement)

@@ -10,7 +10,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from spectree.model_adapter.pydantic_adapter import BaseFile
 from werkzeug.datastructures import FileStorage
 
-from ..application import whole_version
+from ..usecases.store import whole_version
 
 AnswerStatusCode = Literal["implemented", "partial", "planned", "not_implemented", "not_applicable"]
 VerdictCode = Literal["satisfied", "compensated", "unsatisfied", "not_applicable"]

@@ -37,6 +37,11 @@ class CertificationNotFound(NotFound):
     code = "certification_not_found"
 
 
+def usable_on(certification: dict[str, Any], day: str) -> bool:
+    """A certification stands in for evidence on ``day`` (ISO date) while in force and not withdrawn."""
+    return not certification["withdrawn"] and certification["valid_from"] <= day <= certification["valid_until"]
+
+
 def library_id(connector_org_id: str) -> uuid.UUID:
     """Each connector organisation has exactly one library, found without a lookup table."""
     return uuid.uuid5(LIBRARY_NAMESPACE, connector_org_id)

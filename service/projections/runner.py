@@ -174,6 +174,13 @@ class ProjectionRunner:
         head = self.recorder.max_notification_id() or 0
         return max(0, head - min(self.positions().values(), default=head))
 
+    def catch_up_quietly(self) -> None:
+        """Read-your-writes after a command; a failure is logged and left to the projector."""
+        try:
+            self.catch_up()
+        except Exception:
+            log.exception("projection catch-up failed; the projector process will retry")
+
     def catch_up(self, names: Iterable[str] | None = None, progress: Callable[[int], None] | None = None) -> int:
         """Apply every notification recorded before the last page was read; returns how many were applied."""
         selected = [self.projections[name] for name in (names or self.projections)]

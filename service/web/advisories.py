@@ -23,12 +23,12 @@ CLOCK_STALE = timedelta(minutes=3)  # the clock beats every minute
 def _page(errors: dict[str, str] | None = None, status: int = 200):
     c = container()
     actor = current_actor()
-    delivery = c.advisories.delivery() if actor.role is Role.LIAISON else None
+    delivery = c.advisory_views.delivery() if actor.role is Role.LIAISON else None
     beat = delivery["clock_beat"] if delivery else None
     return (
         render_template(
             "advisories.html",
-            advisories=c.advisories.listing(actor),
+            advisories=c.advisory_views.listing(actor),
             awaiting=delivery["awaiting"] if delivery else {},
             clock_stopped=delivery is not None and (beat is None or datetime.now(timezone.utc) - beat > CLOCK_STALE),
             severities=SEVERITIES,
@@ -55,7 +55,7 @@ def publish():
             items = [int(n) for n in form.getlist("items")]
         except ValueError:
             raise Invalid("関係する確認項目は通番を選択してください。", field="items") from None
-        container().reviews.publish_advisory(
+        container().advisories.publish_advisory(
             current_actor(),
             title=form.get("title", ""),
             body=form.get("body", ""),
@@ -73,7 +73,7 @@ def publish():
 @roles_required(Role.CONNECTOR)
 def acknowledge(advisory_id: str, engagement_id: str):
     try:
-        container().reviews.acknowledge_advisory(current_actor(), engagement_id, advisory_id, request.form.get("text", ""))
+        container().advisories.acknowledge_advisory(current_actor(), engagement_id, advisory_id, request.form.get("text", ""))
     except DomainError as error:
         if error.code == "engagement_not_found":
             raise

@@ -26,7 +26,7 @@ def home():
     if actor.role is Role.LIAISON:
         return redirect(url_for("advisories.index"))
     c = container()
-    today = c.reviews.today()
+    today = c.store.today()
     filters = _filters(today)
     cursor = _cursor()
     rows = c.views.board(actor, filters, after=cursor, limit=PAGE)
@@ -35,7 +35,7 @@ def home():
         last = rows[-1]
         next_cursor = f"{last['last_activity'].isoformat()}~{last['engagement_id']}"
     counts = c.views.state_counts(actor)
-    expiries = c.libraries.earliest_expiry(sorted({row["connector_id"] for row in rows}))
+    expiries = c.library_views.earliest_expiry(sorted({row["connector_id"] for row in rows}))
     return render_template(
         "dashboard.html",
         rows=rows,
@@ -86,4 +86,4 @@ def _cursor() -> tuple[str, str] | None:
 @roles_required(Role.REVIEWER, Role.CONNECTOR, Role.AUDITOR, Role.LIAISON, Role.ADMIN)
 def inbox():
     c = container()
-    return render_template("inbox.html", entries=c.views.inbox(current_actor(), c.reviews.today()))
+    return render_template("inbox.html", entries=c.views.inbox(current_actor(), c.store.today()))

@@ -57,7 +57,7 @@ def new():
             if request.form.get(f"custom-objective-{i}", "").strip()
         ]
         try:
-            engagement = c.reviews.open_engagement(
+            engagement = c.engagements.open_engagement(
                 current_actor(),
                 connector_org_id=form.connector_org_id.data,
                 title=form.title.data,
@@ -127,7 +127,7 @@ def _render(
         kept = _kept_body(c, actor, engagement_id, current_edition)
         if kept is not None:
             return _page(kept.title, kept.html), status
-    engagement = c.reviews.engagement(actor, engagement_id, as_of=as_of)
+    engagement = c.store.engagement(actor, engagement_id, as_of=as_of)
     read_only = as_of is not None or actor.role is Role.AUDITOR
     connector_id = engagement.connector["id"]
     certifications = _usable_certifications(c, connector_id)
@@ -142,7 +142,7 @@ def _body_key(c: Any, actor: Any, engagement_id: uuid.UUID, version: int, editio
     """What a kept body is drawn from besides the connector's certifications (its stamp). A body
     is kept only after the viewer was allowed to see the engagement, and the viewer is in the
     key, so finding one is also that permission (an engagement never changes hands)."""
-    return (engagement_id, version, actor.id, actor.org_id, actor.role, edition, c.reviews.today())
+    return (engagement_id, version, actor.id, actor.org_id, actor.role, edition, c.store.today())
 
 
 def _kept_body(c: Any, actor: Any, engagement_id: str, edition: str) -> KeptBody | None:
@@ -153,7 +153,7 @@ def _kept_body(c: Any, actor: Any, engagement_id: str, edition: str) -> KeptBody
         key_id = uuid.UUID(engagement_id)
     except ValueError:
         return None
-    version = c.reviews.current_version(key_id)
+    version = c.store.current_version(key_id)
     kept = rendered_bodies().get(_body_key(c, actor, key_id, version, edition)) if version else None
     if kept is None:
         return None
@@ -209,7 +209,7 @@ def _render_body(
         can_start_cycle=not read_only and engagement.may(actor, "start_cycle"),
         can_withdraw=not read_only and engagement.may(actor, "withdraw"),
         condition_rows=range(MAX_CONDITION_ROWS),
-        today=c.reviews.today(),
+        today=c.store.today(),
         counts=_verdict_counts(engagement),
         current_edition=current_edition,
         import_errors=import_errors or [],
@@ -224,10 +224,10 @@ def catalogue_html(item: CheckItem) -> Markup:
 
 def _usable_certifications(c: Any, connector_id: str) -> list[dict[str, Any]]:
     """The connector's certifications valid today (offered in the judgement form)."""
-    today = c.reviews.today().isoformat()
+    today = c.store.today().isoformat()
     return [
         cert
-        for cert in c.libraries.certifications(connector_id)
+        for cert in c.library_views.certifications(connector_id)
         if not cert["withdrawn"] and cert["valid_from"] <= today <= cert["valid_until"]
     ]
 
@@ -321,7 +321,7 @@ def save_answer(engagement_id: str, number: int):
     return _act(
         engagement_id,
         f"answer-{number}",
-        lambda expected: container().reviews.save_answer(
+        lambda expected: container().review.save_answer(
             current_actor(),
             engagement_id,
             number,
@@ -339,7 +339,7 @@ def submit(engagement_id: str):
     return _act(
         engagement_id,
         "submit",
-        lambda expected: container().reviews.submit(current_actor(), engagement_id, expected_version=expected),
+        lambda expected: container().review.submit(current_actor(), engagement_id, expected_version=expected),
         "回答を提出しました。金融機関の審査を待ちます。",
     )
 
@@ -350,7 +350,7 @@ def ask(engagement_id: str, number: int):
     return _act(
         engagement_id,
         f"ask-{number}",
-        lambda expected: container().reviews.ask_question(
+        lambda expected: container().review.ask_question(
             current_actor(), engagement_id, number, request.form.get("text", ""), expected_version=expected
         ),
         f"通番{number}に質問しました。",
@@ -364,7 +364,7 @@ def reply(engagement_id: str, question_id: str):
     return _act(
         engagement_id,
         f"reply-{question_id}",
-        lambda expected: container().reviews.post_reply(
+        lambda expected: container().review.post_reply(
             current_actor(), engagement_id, question_id, request.form.get("text", ""), expected_version=expected
         ),
         "返信しました。",
@@ -378,7 +378,7 @@ def close(engagement_id: str, question_id: str):
     return _act(
         engagement_id,
         f"reply-{question_id}",
-        lambda expected: container().reviews.close_question(
+        lambda expected: container().review.close_question(
             current_actor(), engagement_id, question_id, expected_version=expected
         ),
         "質問を完了しました。",
@@ -392,7 +392,7 @@ def judge(engagement_id: str, number: int):
     return _act(
         engagement_id,
         f"judge-{number}",
-        lambda expected: container().reviews.judge_item(
+        lambda expected: container().review.judge_item(
             current_actor(),
             engagement_id,
             number,
@@ -423,7 +423,7 @@ def decide(engagement_id: str):
             except ValueError:
                 raise Invalid("対象の通番は数字をカンマ区切りで入力してください。", field="items") from None
             conditions.append({"text": text, "items": items, "due_on": due_on})
-        return container().reviews.decide(
+        return container().review.decide(
             current_actor(),
             engagement_id,
             outcome=form.get("outcome"),
@@ -442,7 +442,7 @@ def fulfil(engagement_id: str, condition_id: str):
     return _act(
         engagement_id,
         f"condition-{condition_id}",
-        lambda expected: container().reviews.fulfil_condition(
+        lambda expected: container().review.fulfil_condition(
             current_actor(), engagement_id, condition_id, comment=request.form.get("comment", ""), expected_version=expected
         ),
         "条件の充足を記録しました。",
@@ -458,7 +458,7 @@ def start_cycle(engagement_id: str):
             items = [int(n) for n in request.form.getlist("items")]
         except ValueError:
             raise Invalid("対象の通番を選択してください。", field="items") from None
-        return container().reviews.start_review_cycle(
+        return container().engagements.start_review_cycle(
             current_actor(),
             engagement_id,
             reason=request.form.get("reason"),
@@ -476,7 +476,7 @@ def adopt_edition(engagement_id: str):
     return _act(
         engagement_id,
         "edition",
-        lambda expected: container().reviews.adopt_edition(current_actor(), engagement_id, expected_version=expected),
+        lambda expected: container().engagements.adopt_edition(current_actor(), engagement_id, expected_version=expected),
         "最新のチェックリストの版に移行しました。",
     )
 
@@ -487,7 +487,7 @@ def withdraw(engagement_id: str):
     return _act(
         engagement_id,
         "withdraw",
-        lambda expected: container().reviews.withdraw(
+        lambda expected: container().engagements.withdraw(
             current_actor(), engagement_id, request.form.get("reason", ""), expected_version=expected
         ),
         "案件を取り下げました。",
@@ -505,7 +505,7 @@ def attach_evidence(engagement_id: str, number: int):
     def command(expected: int | None) -> Any:
         if upload is None or not upload.filename:
             raise Invalid("添付するファイルを選択してください。", field="file")
-        return container().reviews.attach_evidence(
+        return container().files.attach_evidence(
             current_actor(), engagement_id, number, data=upload.read(), filename=upload.filename, expected_version=expected
         )
 
@@ -515,14 +515,14 @@ def attach_evidence(engagement_id: str, number: int):
 @bp.get("/<engagement_id>/evidence/<sha256>")
 @roles_required(*READERS)
 def evidence(engagement_id: str, sha256: str):
-    data, record = container().reviews.evidence_file(current_actor(), engagement_id, sha256)
+    data, record = container().files.evidence_file(current_actor(), engagement_id, sha256)
     return file_response(data, record)
 
 
 @bp.get("/<engagement_id>/export.xlsx")
 @roles_required(*READERS)
 def export_xlsx(engagement_id: str):
-    data, engagement = container().reviews.export_xlsx(current_actor(), engagement_id)
+    data, engagement = container().files.export_xlsx(current_actor(), engagement_id)
     return file_response(data, {"filename": xlsx_filename(engagement), "content_type": XLSX_TYPE})
 
 
@@ -533,7 +533,7 @@ def import_xlsx(engagement_id: str):
     try:
         if upload is None or not upload.filename:
             raise XlsxImportError.single("取り込むExcelファイルを選択してください。")
-        container().reviews.import_xlsx(
+        container().files.import_xlsx(
             current_actor(), engagement_id, upload.read(), expected_version=_int(request.form.get("expected_version"))
         )
     except XlsxImportError as error:
@@ -552,8 +552,8 @@ def import_xlsx(engagement_id: str):
 @bp.post("/<engagement_id>/prefill")
 @roles_required(Role.CONNECTOR)
 def prefill(engagement_id: str):
-    reviews = container().reviews
-    before = reviews.engagement(current_actor(), engagement_id).version
+    c = container()
+    before = c.store.engagement(current_actor(), engagement_id).version
 
     def done(engagement: Engagement) -> str:
         filled = engagement.version - before  # one event per item filled
@@ -562,7 +562,7 @@ def prefill(engagement_id: str):
     return _act(
         engagement_id,
         "library",
-        lambda expected: reviews.prefill_from_library(current_actor(), engagement_id, expected_version=expected),
+        lambda expected: c.library.prefill_from_library(current_actor(), engagement_id, expected_version=expected),
         done,
     )
 
@@ -570,8 +570,8 @@ def prefill(engagement_id: str):
 @bp.post("/<engagement_id>/library")
 @roles_required(Role.CONNECTOR)
 def save_to_library(engagement_id: str):
-    reviews = container().reviews
-    library = reviews.library(current_actor())
+    c = container()
+    library = c.library.library(current_actor())
     before = library.version if library else 1  # a library begins with the event that starts it
 
     def done(saved: Any) -> str:
@@ -581,7 +581,7 @@ def save_to_library(engagement_id: str):
     return _act(
         engagement_id,
         "library",
-        lambda _expected: reviews.save_answers_to_library(current_actor(), engagement_id),
+        lambda _expected: c.library.save_answers_to_library(current_actor(), engagement_id),
         done,
     )
 
@@ -594,12 +594,12 @@ def save_to_library(engagement_id: str):
 def timeline(engagement_id: str):
     c = container()
     actor = current_actor()
-    engagement = c.reviews.engagement(actor, engagement_id)
+    engagement = c.store.engagement(actor, engagement_id)
     return render_template("timeline.html", e=engagement, rows=c.views.timeline(actor, engagement_id))
 
 
 @bp.get("/<engagement_id>/diff/<int:cycle>")
 @roles_required(*READERS)
 def diff(engagement_id: str, cycle: int):
-    engagement = container().reviews.engagement(current_actor(), engagement_id)
+    engagement = container().store.engagement(current_actor(), engagement_id)
     return render_template("diff.html", e=engagement, cycle=cycle, rows=engagement.cycle_diff(cycle))

@@ -23,7 +23,7 @@ bp = Blueprint("library", __name__)
 def _page(errors: dict[str, str] | None = None, status: int = 200):
     c = container()
     actor = current_actor()
-    library = c.reviews.library(actor)
+    library = c.library.library(actor)
     edition = c.editions.current()
     return (
         render_template(
@@ -68,7 +68,7 @@ def save_entry():
             number = int(form.get("number", ""))
         except ValueError:
             raise Invalid("通番を選択してください。", field="number") from None
-        return container().reviews.save_library_entry(
+        return container().library.save_library_entry(
             current_actor(),
             number,
             **answer_from(form),
@@ -81,7 +81,7 @@ def save_entry():
 @roles_required(Role.CONNECTOR)
 def share():
     return _act(
-        lambda: container().reviews.share_library(current_actor(), request.form.get("bank_org_id", "")),
+        lambda: container().library.share_library(current_actor(), request.form.get("bank_org_id", "")),
         "回答ライブラリを共有しました（閲覧のみ）。",
         "share",
     )
@@ -91,7 +91,7 @@ def share():
 @roles_required(Role.CONNECTOR)
 def unshare(bank_org_id: str):
     return _act(
-        lambda: container().reviews.unshare_library(current_actor(), bank_org_id), "共有を取りやめました。", "share"
+        lambda: container().library.unshare_library(current_actor(), bank_org_id), "共有を取りやめました。", "share"
     )
 
 
@@ -109,7 +109,7 @@ def register_certification():
             except ValueError:
                 raise Invalid("日付を入力してください。", field=field) from None
         items = [int(n) for n in form.getlist("items") if n.isdigit()]
-        return container().reviews.register_certification(
+        return container().library.register_certification(
             current_actor(),
             kind=form.get("kind"),
             scope=form.get("scope", ""),
@@ -127,7 +127,7 @@ def register_certification():
 @roles_required(Role.CONNECTOR)
 def withdraw_certification(certification_id: str):
     return _act(
-        lambda: container().reviews.withdraw_certification(current_actor(), certification_id),
+        lambda: container().library.withdraw_certification(current_actor(), certification_id),
         "第三者認証を取り下げました。",
         "certification",
     )
@@ -137,12 +137,12 @@ def withdraw_certification(certification_id: str):
 @roles_required(Role.REVIEWER, Role.AUDITOR)
 def shared():
     c = container()
-    libraries = c.reviews.shared_libraries(current_actor())
+    libraries = c.library.shared_libraries(current_actor())
     return render_template("libraries.html", libraries=libraries, kinds=CERTIFICATION_KINDS, edition=c.editions.current())
 
 
 @bp.get("/libraries/<connector_org_id>/certifications/<certification_id>/file")
 @roles_required(Role.CONNECTOR, Role.REVIEWER, Role.AUDITOR)
 def certification_file(connector_org_id: str, certification_id: str):
-    data, record = container().reviews.certification_file(current_actor(), connector_org_id, certification_id)
+    data, record = container().library.certification_file(current_actor(), connector_org_id, certification_id)
     return file_response(data, record)

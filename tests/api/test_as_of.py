@@ -24,21 +24,21 @@ REVISED = datetime(2026, 11, 30, 15, 0, 0, 250000, tzinfo=timezone.utc)  # 00:00
 def history(monkeypatch, app, people):
     """An engagement opened, answered and revised at fixed instants (the store's own clock
     is pinned per command), as (id, [event timestamps])."""
-    reviews = app.extensions["container"].reviews
+    c = app.extensions["container"]
     at = {"now": OPENED}
     monkeypatch.setattr(eventsourcing.domain, "datetime_now_with_tzinfo", lambda: at["now"])
-    engagement = reviews.open_engagement(people.reviewer, connector_org_id=people.connector.org_id, title="時点の確認")
+    engagement = c.engagements.open_engagement(people.reviewer, connector_org_id=people.connector.org_id, title="時点の確認")
     at["now"] = ANSWERED
-    reviews.save_answer(people.connector, engagement.id, 1, status="implemented", current_state="初回の回答")
+    c.review.save_answer(people.connector, engagement.id, 1, status="implemented", current_state="初回の回答")
     at["now"] = REVISED
-    reviews.save_answer(people.connector, engagement.id, 1, status="partial", current_state="改訂した回答", plan="来期に対応")
+    c.review.save_answer(people.connector, engagement.id, 1, status="partial", current_state="改訂した回答", plan="来期に対応")
     monkeypatch.undo()
     return str(engagement.id)
 
 
 def replayed_version(app, engagement_id: str, instant: datetime) -> int | None:
     """The version an honest replay gives: events one by one, compared as aware datetimes."""
-    events = app.extensions["container"].reviews.events
+    events = app.extensions["container"].store.events
     version = None
     for stored in events.get(__import__("uuid").UUID(engagement_id)):
         if stored.timestamp <= instant:

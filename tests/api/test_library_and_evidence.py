@@ -49,7 +49,7 @@ def test_fill_once_share_and_prefill_many(callers, people, app):
 
 def test_certification_in_lieu_of_evidence_and_its_file(callers, people, app):
     connector, reviewer = callers.connector, callers.reviewer
-    today = app.extensions["container"].reviews.today()
+    today = app.extensions["container"].store.today()
     registered = connector.post(
         "/library/certifications",
         data={
@@ -92,7 +92,7 @@ def test_certification_in_lieu_of_evidence_and_its_file(callers, people, app):
     assert download.status_code == 200 and download.data == PDF
     assert "filename*=UTF-8''ISMS" in download.headers["Content-Disposition"]
     assert callers.other_reviewer.get(f"/libraries/{people.connector.org_id}/certifications/{certification['id']}/file").status_code == 404
-    assert app.extensions["container"].libraries.earliest_expiry([people.connector.org_id]) == {people.connector.org_id: certification["valid_until"]}
+    assert app.extensions["container"].library_views.earliest_expiry([people.connector.org_id]) == {people.connector.org_id: certification["valid_until"]}
 
 
 def test_evidence_files_are_checked_stored_by_content_and_authorised(callers, people, app):

@@ -27,8 +27,8 @@ def counting(engine):
 def open_engagements(container, people, count: int) -> list[str]:
     ids = []
     for i in range(count):
-        engagement = container.reviews.open_engagement(people.reviewer, connector_org_id=people.connector.org_id, title=f"案件{i}")
-        container.reviews.save_answer(people.connector, engagement.id, 1, status="implemented", current_state="済")
+        engagement = container.engagements.open_engagement(people.reviewer, connector_org_id=people.connector.org_id, title=f"案件{i}")
+        container.review.save_answer(people.connector, engagement.id, 1, status="implemented", current_state="済")
         ids.append(str(engagement.id))
     return ids
 
@@ -51,7 +51,7 @@ def test_board_inbox_and_timeline_queries_do_not_grow_with_rows(app, callers, pe
             assert page.get("/").status_code == 200
         measured[label] = (len(board_api), len(inbox), len(timeline), len(board_page))
         ids += open_engagements(container, people, 12)
-        container.reviews.save_answer(people.connector, ids[0], 2, status="implemented", current_state="追加")
+        container.review.save_answer(people.connector, ids[0], 2, status="implemented", current_state="追加")
     assert measured["few"] == measured["many"], measured
 
 

@@ -15,13 +15,13 @@ from tests.web.test_page_security import csrf_from, log_in
 @pytest.fixture
 def judged(app, people):
     """An engagement with every item judged and no open question (ready for a decision)."""
-    reviews = app.extensions["container"].reviews
-    engagement = reviews.open_engagement(people.reviewer, connector_org_id=people.connector.org_id, title="ＡＰＩ連携 家計簿")
-    engagement = answer_side(reviews, people.connector, engagement, ("connector", "common"))
-    engagement = answer_side(reviews, people.reviewer, engagement, ("bank",))
-    engagement = reviews.submit(people.connector, engagement.id)
+    c = app.extensions["container"]
+    engagement = c.engagements.open_engagement(people.reviewer, connector_org_id=people.connector.org_id, title="ＡＰＩ連携 家計簿")
+    engagement = answer_side(c, people.connector, engagement, ("connector", "common"))
+    engagement = answer_side(c, people.reviewer, engagement, ("bank",))
+    engagement = c.review.submit(people.connector, engagement.id)
     for number in engagement.active_numbers():
-        engagement = reviews.judge_item(people.reviewer, engagement.id, number, verdict="satisfied")
+        engagement = c.review.judge_item(people.reviewer, engagement.id, number, verdict="satisfied")
     return str(engagement.id)
 
 
@@ -34,7 +34,7 @@ def condition(due_on: str, **extra) -> dict:
 
 
 def test_dates_that_must_lie_ahead_are_refused_when_not(app, callers, judged):
-    today = app.extensions["container"].reviews.today()
+    today = app.extensions["container"].store.today()
     for day in (today, today - timedelta(days=1), today.replace(year=today.year - 3)):
         refused = decide(callers.reviewer, judged, conditions=[condition(day.isoformat())])
         assert refused.status_code == 422, refused.json
@@ -56,8 +56,8 @@ def test_dates_that_must_lie_ahead_are_refused_when_not(app, callers, judged):
 
 
 def test_fulfilment_needs_a_comment_and_overdue_conditions_are_flagged(app, client, callers, judged):
-    reviews = app.extensions["container"].reviews
-    today = reviews.today()
+    c = app.extensions["container"]
+    today = c.store.today()
     due = today + timedelta(days=10)
     decided = decide(callers.reviewer, judged, conditions=[condition(due.isoformat()), condition((today + timedelta(days=90)).isoformat(), text="ログ監視")])
     assert decided.status_code == 200
@@ -72,8 +72,8 @@ def test_fulfilment_needs_a_comment_and_overdue_conditions_are_flagged(app, clie
     assert board_row(callers.reviewer)["condition_due_on"] == due.isoformat()
     assert not [e for e in callers.reviewer.get("/inbox").json if e["kind"] == "condition_overdue"]
 
-    real_clock = reviews.clock
-    reviews.clock = lambda: real_clock() + timedelta(days=11)  # the due date has passed
+    real_clock = c.store.clock
+    c.store.clock = lambda: real_clock() + timedelta(days=11)  # the due date has passed
     try:
         for caller in (callers.reviewer, callers.connector):
             overdue = [e for e in caller.get("/inbox").json if e["kind"] == "condition_overdue"]
@@ -94,11 +94,10 @@ def test_fulfilment_needs_a_comment_and_overdue_conditions_are_flagged(app, clie
         assert board_row(callers.reviewer)["condition_due_on"] == (today + timedelta(days=90)).isoformat()
         assert not [e for e in callers.reviewer.get("/inbox").json if e["kind"] == "condition_overdue"]
     finally:
-        reviews.clock = real_clock
+        c.store.clock = real_clock
 
 
 def test_cycle_note_is_shown_and_answers_count_within_the_cycle(app, client, callers, people, judged):
-    reviews = app.extensions["container"].reviews
     approved = callers.reviewer.post(f"/engagements/{judged}/decision", json={"outcome": "approved", "comment": "承認"})
     assert approved.status_code == 200
     note = "決済APIの追加に伴い通番1と5を再確認する"

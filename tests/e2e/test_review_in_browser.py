@@ -34,7 +34,7 @@ def test_three_people_review_then_monitor_in_three_browsers(browser, live_server
         people[who] = context.new_page()
         log_in(people[who], base, email)
     reviewer, connector, auditor, liaison = people["reviewer"], people["connector"], people["auditor"], people["liaison"]
-    reviews = container.reviews
+    c = container
     reviewer_actor = container.accounts.authenticate(REVIEWER, DEMO_PASSWORD)
     connector_actor = container.accounts.authenticate(CONNECTOR, DEMO_PASSWORD)
 
@@ -55,12 +55,12 @@ def test_three_people_review_then_monitor_in_three_browsers(browser, live_server
 
     def answer_all_but_one(cycle_text: str) -> None:
         """Both sides answer through the use cases, all but item 1 (typed in the browser)."""
-        engagement = reviews.engagement(reviewer_actor, engagement_id)
+        engagement = c.store.engagement(reviewer_actor, engagement_id)
         for item in engagement.items:
             if item["dropped"] or item["number"] == 1 or item["number"] not in engagement.cycle["items"]:
                 continue
             actor = reviewer_actor if item["party"] == "bank" else connector_actor
-            reviews.save_answer(actor, engagement_id, item["number"], status="implemented", current_state=cycle_text)
+            c.review.save_answer(actor, engagement_id, item["number"], status="implemented", current_state=cycle_text)
 
     answer_all_but_one("実施済み")
 
@@ -103,8 +103,8 @@ def test_three_people_review_then_monitor_in_three_browsers(browser, live_server
     reviewer.locator("#item-1").get_by_label("コメント（未充足・代替策の場合は必須）").fill("規程改訂が未完了")
     reviewer.locator("#item-1").get_by_role("button", name="判定を記録").click()
     expect(reviewer.get_by_text("通番1を判定しました。")).to_be_visible()
-    for number in reviews.engagement(reviewer_actor, engagement_id).unjudged():
-        reviews.judge_item(reviewer_actor, engagement_id, number, verdict="satisfied")
+    for number in c.store.engagement(reviewer_actor, engagement_id).unjudged():
+        c.review.judge_item(reviewer_actor, engagement_id, number, verdict="satisfied")
     reviewer.reload()
     decision = reviewer.locator("#decision")
     decision.get_by_label("条件付承認").check()
@@ -121,7 +121,7 @@ def test_three_people_review_then_monitor_in_three_browsers(browser, live_server
     expect(auditor.locator("form[action*='/answer']")).to_have_count(0)
     expect(auditor.locator("form[action*='/judgement']")).to_have_count(0)
     auditor.get_by_role("link", name="操作履歴と過去時点の表示").click()
-    expect(auditor.locator("table.grid tbody tr")).to_have_count(reviews.engagement(reviewer_actor, engagement_id).version)
+    expect(auditor.locator("table.grid tbody tr")).to_have_count(c.store.engagement(reviewer_actor, engagement_id).version)
     auditor.locator("table.grid tbody tr").nth(1).get_by_role("link", name="この時点").click()
     expect(auditor.get_by_text("時点の内容を表示しています（読み取り専用）")).to_be_visible()
     expect(auditor.locator(".engagement-head")).to_contain_text("回答作成中")
@@ -134,7 +134,7 @@ def test_three_people_review_then_monitor_in_three_browsers(browser, live_server
     liaison.locator("input[name=items][value='36']").check()
     liaison.get_by_role("button", name="公表する").click()
     expect(liaison.get_by_text("注意喚起を公表しました。")).to_be_visible()
-    assert run_job(store, "advisory_fanout", reviews.today())["noticed"] >= 1
+    assert run_job(store, "advisory_fanout", c.store.today())["noticed"] >= 1
     connector.goto(f"{base}/engagements/{engagement_id}")
     connector.locator("#advisories").get_by_label("確認内容・対応状況").fill("暗号化保存を確認しました。")
     connector.locator("#advisories").get_by_role("button", name="確認を登録").click()
@@ -143,7 +143,7 @@ def test_three_people_review_then_monitor_in_three_browsers(browser, live_server
     expect(reviewer.locator("article.advisory").first).to_contain_text("暗号化保存を確認しました。")
 
     # a year later the annual cycle starts by itself; the connector re-confirms and the bank approves
-    due = reviews.engagement(reviewer_actor, engagement_id).next_review_on
+    due = c.store.engagement(reviewer_actor, engagement_id).next_review_on
     assert engagement_id in run_job(store, "annual_monitoring", date.fromisoformat(due))["engagements"]
     answer_all_but_one("年次確認: 変更なし")
     connector.goto(f"{base}/engagements/{engagement_id}")
@@ -153,8 +153,8 @@ def test_three_people_review_then_monitor_in_three_browsers(browser, live_server
     connector.locator("#item-1").get_by_role("button", name="回答を保存").click()
     connector.get_by_role("button", name="金融機関へ提出する").click()
     expect(connector.locator(".engagement-head")).to_contain_text("提出済")
-    for number in reviews.engagement(reviewer_actor, engagement_id).unjudged():
-        reviews.judge_item(reviewer_actor, engagement_id, number, verdict="satisfied")
+    for number in c.store.engagement(reviewer_actor, engagement_id).unjudged():
+        c.review.judge_item(reviewer_actor, engagement_id, number, verdict="satisfied")
     reviewer.goto(f"{base}/engagements/{engagement_id}")
     reviewer.locator("#decision").get_by_label("承認", exact=True).check()
     reviewer.locator("#decision").get_by_label("判断理由（必須）").fill("規程改訂を確認し、継続を承認する。")

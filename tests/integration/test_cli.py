@@ -80,7 +80,7 @@ def test_demo_projections_and_audit_verify(store):
         assert any(event.kind == "user_added" for event in container.security_log.events(None)[0])  # … not out of the security log
         states = {row["state"] for row in container.views.board(reviewer)}
         assert states == {"draft", "submitted", "under_review", "decided", "monitoring", "withdrawn"}
-        events = container.reviews.recorder.max_notification_id()
+        events = container.store.recorder.max_notification_id()
     finally:
         container.close()
 
@@ -95,7 +95,7 @@ def test_demo_projections_and_audit_verify(store):
 
     container = bootstrap(store.settings)
     try:
-        table = container.reviews.recorder.events_table_name
+        table = container.store.recorder.events_table_name
         with container.engine.begin() as connection:
             rows = connection.execute(text(f"SELECT originator_id, state FROM {table} WHERE originator_version = 2")).all()
             row = next(r for r in rows if b"implemented" in bytes(r.state))

@@ -20,7 +20,7 @@ def stored(originator_id: uuid.UUID, version: int) -> StoredEvent:
 
 
 def test_the_service_records_through_the_one_trip_recorder(container):
-    assert type(container.reviews.recorder) is OneTripApplicationRecorder
+    assert type(container.store.recorder) is OneTripApplicationRecorder
 
 
 def test_a_save_waits_for_the_server_once(container, monkeypatch):
@@ -30,7 +30,7 @@ def test_a_save_waits_for_the_server_once(container, monkeypatch):
     syncs = []
     sync = psycopg.Pipeline.sync
     monkeypatch.setattr(psycopg.Pipeline, "sync", lambda pipeline: syncs.append(pipeline) or sync(pipeline))
-    recorder = container.reviews.recorder
+    recorder = container.store.recorder
     aggregate = uuid.uuid4()
     ids = recorder.insert_events([stored(aggregate, 1), stored(aggregate, 2), stored(aggregate, 3)])
     assert syncs == []
@@ -40,7 +40,7 @@ def test_a_save_waits_for_the_server_once(container, monkeypatch):
 
 
 def test_a_conflicting_save_records_nothing_and_leaves_the_connection_usable(container):
-    recorder = container.reviews.recorder
+    recorder = container.store.recorder
     aggregate = uuid.uuid4()
     recorder.insert_events([stored(aggregate, 1)])
     other = uuid.uuid4()
@@ -55,7 +55,7 @@ def test_a_conflicting_save_records_nothing_and_leaves_the_connection_usable(con
 def test_a_save_waits_for_the_table_lock_so_ids_commit_in_order(container):
     """Another writer holding the events table's EXCLUSIVE lock holds the save back
     until it commits: no notification id is drawn out of commit order."""
-    recorder = container.reviews.recorder
+    recorder = container.store.recorder
     table = f'"{container.settings.database_schema}"."{recorder.events_table_name}"'
     done = threading.Event()
     with psycopg.connect(POSTGRES_URL) as other_writer:

@@ -28,7 +28,7 @@ def test_migrate_sqlite_to_postgresql_keeps_everything(container, store):
     )
     number = next(item.number for item in container.editions.current().items if item.party.value == "connector")
     for k in range(101 - draft["version"]):  # one engagement past its first snapshot (at 100 events)
-        container.reviews.save_answer(staff, draft["engagement_id"], number, status="partial", current_state=f"移行前の回答{k}")
+        container.review.save_answer(staff, draft["engagement_id"], number, status="partial", current_state=f"移行前の回答{k}")
     before = {row["engagement_id"]: row["version"] for row in container.views.board(reviewer)}
     schema = f"t_{uuid.uuid4().hex[:16]}"
     try:
@@ -40,7 +40,7 @@ def test_migrate_sqlite_to_postgresql_keeps_everything(container, store):
         assert result.returncode == 0, result.stderr
         report = json.loads(result.stdout)
         assert report["audit_chain_intact"] and report["same_positions"]
-        assert report["events"] == container.reviews.recorder.max_notification_id()
+        assert report["events"] == container.store.recorder.max_notification_id()
         assert report["rows"]["users"] == len(DEMO_USERS)
         assert report["snapshots"] == 1
         with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:  # planner statistics of the bulk-filled tables
@@ -62,7 +62,7 @@ def test_migrate_sqlite_to_postgresql_keeps_everything(container, store):
                 return [tuple(value.replace("+00:00", "") for value in row) for row in snapshot(of)["rm_timeline"]]
 
             assert timeline(target) == timeline(container)
-            assert [s.originator_version for s in target.reviews.snapshots.get(uuid.UUID(draft["engagement_id"]))] == [100]
+            assert [s.originator_version for s in target.store.snapshots.get(uuid.UUID(draft["engagement_id"]))] == [100]
             # the copied tables keep numbering after their copied rows (a login writes to several of them)
             assert target.accounts.authenticate("reviewer@aoba-bank.example", "wrong password") is None
             target.security_log.record("after_migrate", "success", actor=moved)
@@ -85,7 +85,7 @@ def test_an_interrupted_copy_leaves_no_events_and_can_be_run_again(container, st
     from service.maintenance import copy_store, migrate
 
     load_demo(container)
-    total = container.reviews.recorder.max_notification_id()
+    total = container.store.recorder.max_notification_id()
     schema = f"t_{uuid.uuid4().hex[:16]}"
     target = bootstrap(replace(store.settings, database_url=POSTGRES_URL, database_schema=schema))
     try:
@@ -94,13 +94,13 @@ def test_an_interrupted_copy_leaves_no_events_and_can_be_run_again(container, st
 
         with pytest.raises(Interrupted):
             copy_store(container, target, progress=fail_midway)
-        assert not target.reviews.recorder.max_notification_id()
+        assert not target.store.recorder.max_notification_id()
         report = migrate(container, target)
         assert report.events == total and report.chain_intact and report.same_positions
         reviewer = target.accounts.authenticate("reviewer@aoba-bank.example", "demo-password-2026")
         engagement_id = next(r["engagement_id"] for r in target.views.board(reviewer) if r["state"] != "withdrawn")
-        target.reviews.withdraw(reviewer, engagement_id, "移行後の変更")
-        assert target.reviews.recorder.max_notification_id() == total + 1  # numbered after the copied events
+        target.engagements.withdraw(reviewer, engagement_id, "移行後の変更")
+        assert target.store.recorder.max_notification_id() == total + 1  # numbered after the copied events
         with pytest.raises(Invalid):
             copy_store(container, container)  # the target must be PostgreSQL
     finally:
@@ -113,16 +113,16 @@ def test_backup_and_restore(container, store, tmp_path):
     load_demo(container)
     reviewer = container.accounts.authenticate("reviewer@aoba-bank.example", "demo-password-2026")
     engagement_id = next(r["engagement_id"] for r in container.views.board(reviewer) if r["state"] != "withdrawn")
-    version = container.reviews.engagement(reviewer, engagement_id).version
+    version = container.store.engagement(reviewer, engagement_id).version
     assert cli(store, "backup", "--to", str(tmp_path / "backup")).returncode == 0
     assert cli(store, "backup", "--to", str(tmp_path / "backup")).returncode == 2  # never over a backup
-    container.reviews.withdraw(reviewer, engagement_id, "バックアップ後の変更")
+    container.engagements.withdraw(reviewer, engagement_id, "バックアップ後の変更")
     container.close()
     restored = cli(store, "restore", "--from", str(tmp_path / "backup"))
     assert restored.returncode == 0, restored.stderr
     fresh = bootstrap(store.settings)
     try:
-        assert fresh.reviews.engagement(reviewer, engagement_id).version == version
+        assert fresh.store.engagement(reviewer, engagement_id).version == version
         assert cli(store, "audit", "verify").returncode == 0
     finally:
         fresh.close()

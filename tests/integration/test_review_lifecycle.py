@@ -20,10 +20,10 @@ from service.domain.errors import (
 )
 
 
-def answer_side(reviews, actor, engagement, parties, **extra):
+def answer_side(c, actor, engagement, parties, **extra):
     for item in engagement.items:
         if item["party"] in parties and item["dropped"] is None and item["number"] in engagement.cycle["items"]:
-            engagement = reviews.save_answer(
+            engagement = c.review.save_answer(
                 actor,
                 engagement.id,
                 item["number"],
@@ -34,8 +34,8 @@ def answer_side(reviews, actor, engagement, parties, **extra):
 
 
 def test_initial_review_then_annual_cycle(container, people, store):
-    reviews = container.reviews
-    engagement = reviews.open_engagement(
+    c = container
+    engagement = c.engagements.open_engagement(
         people.reviewer,
         connector_org_id=people.connector.org_id,
         title="家計簿サービス 参照系API",
@@ -47,25 +47,25 @@ def test_initial_review_then_annual_cycle(container, people, store):
     assert engagement.cycle["reason"] == "initial"
 
     # the connector fills its items; the bank fills its own; common items by either side
-    engagement = answer_side(reviews, people.connector, engagement, ("connector", "common"))
+    engagement = answer_side(c, people.connector, engagement, ("connector", "common"))
     with pytest.raises(NotPartyOfItem):
-        reviews.save_answer(people.connector, engagement.id, 38, status="implemented", current_state="x")
-    engagement = answer_side(reviews, people.reviewer, engagement, ("bank",))
+        c.review.save_answer(people.connector, engagement.id, 38, status="implemented", current_state="x")
+    engagement = answer_side(c, people.reviewer, engagement, ("bank",))
 
-    engagement = reviews.submit(people.connector, engagement.id, expected_version=engagement.version)
+    engagement = c.review.submit(people.connector, engagement.id, expected_version=engagement.version)
     assert engagement.state == "submitted"
     with pytest.raises(PenNotHeld):
-        reviews.save_answer(people.connector, engagement.id, 1, status="partial", current_state="後から変更")
+        c.review.save_answer(people.connector, engagement.id, 1, status="partial", current_state="後から変更")
 
     # a conversation on item 22, during which the connector may revise that item
-    question_id, engagement = reviews.ask_question(people.reviewer, engagement.id, 22, "多要素認証の方式は？")
+    question_id, engagement = c.review.ask_question(people.reviewer, engagement.id, 22, "多要素認証の方式は？")
     assert engagement.state == "under_review"
-    engagement = reviews.save_answer(
+    engagement = c.review.save_answer(
         people.connector, engagement.id, 22, status="implemented", current_state="ワンタイムトークンを利用。"
     )
-    engagement = reviews.post_reply(people.connector, engagement.id, question_id, "ハードウェアトークンです。")
+    engagement = c.review.post_reply(people.connector, engagement.id, question_id, "ハードウェアトークンです。")
     for number in engagement.active_numbers():
-        engagement = reviews.judge_item(
+        engagement = c.review.judge_item(
             people.reviewer,
             engagement.id,
             number,
@@ -73,11 +73,11 @@ def test_initial_review_then_annual_cycle(container, people, store):
             comment="脆弱性診断が年1回未満" if number == 27 else "",
         )
     with pytest.raises(QuestionsOpen):
-        reviews.decide(people.reviewer, engagement.id, outcome="approved", comment="総合的に承認")
-    engagement = reviews.close_question(people.reviewer, engagement.id, question_id)
+        c.review.decide(people.reviewer, engagement.id, outcome="approved", comment="総合的に承認")
+    engagement = c.review.close_question(people.reviewer, engagement.id, question_id)
 
     # one unsatisfied item does not force a rejection
-    engagement = reviews.decide(
+    engagement = c.review.decide(
         people.reviewer,
         engagement.id,
         outcome="conditional",
@@ -85,12 +85,12 @@ def test_initial_review_then_annual_cycle(container, people, store):
         conditions=[{"text": "脆弱性診断を実施し報告する", "items": [27], "due_on": "2027-03-31"}],
     )
     assert engagement.state == "monitoring"
-    assert engagement.next_review_on == (date.fromisoformat(engagement.decision["decided_on"]).replace(year=reviews.today().year + 1)).isoformat()
-    engagement = reviews.fulfil_condition(people.reviewer, engagement.id, "1-1", comment="報告書を受領")
+    assert engagement.next_review_on == (date.fromisoformat(engagement.decision["decided_on"]).replace(year=c.store.today().year + 1)).isoformat()
+    engagement = c.review.fulfil_condition(people.reviewer, engagement.id, "1-1", comment="報告書を受領")
     assert engagement.conditions[0]["fulfilled"]["by"]["name"] == people.reviewer.name
 
     # the annual cycle reopens every item; the first cycle stays readable
-    engagement = reviews.start_review_cycle(people.reviewer, engagement.id, reason="annual")
+    engagement = c.engagements.start_review_cycle(people.reviewer, engagement.id, reason="annual")
     assert engagement.state == "draft"
     assert engagement.cycle["number"] == 2
     assert engagement.cycle["items"] == engagement.active_numbers()
@@ -101,22 +101,22 @@ def test_initial_review_then_annual_cycle(container, people, store):
     diff = {row["number"]: row for row in engagement.cycle_diff(2)}
     assert diff[27]["before"]["verdict"] == "unsatisfied" and diff[27]["after"]["verdict"] is None
     with pytest.raises(AnswersMissing) as missing:
-        reviews.submit(people.connector, engagement.id)
+        c.review.submit(people.connector, engagement.id)
     assert 1 in missing.value.context["items"]
-    engagement = answer_side(reviews, people.connector, engagement, ("connector", "common"), current_state="年次確認済み")
-    engagement = reviews.submit(people.connector, engagement.id)
+    engagement = answer_side(c, people.connector, engagement, ("connector", "common"), current_state="年次確認済み")
+    engagement = c.review.submit(people.connector, engagement.id)
     with pytest.raises(ItemsNotJudged):
-        reviews.decide(people.reviewer, engagement.id, outcome="approved", comment="承認")
+        c.review.decide(people.reviewer, engagement.id, outcome="approved", comment="承認")
     for number in engagement.active_numbers():
-        engagement = reviews.judge_item(people.reviewer, engagement.id, number, verdict="satisfied")
-    engagement = reviews.decide(people.reviewer, engagement.id, outcome="approved", comment="年次確認の結果、継続を承認")
+        engagement = c.review.judge_item(people.reviewer, engagement.id, number, verdict="satisfied")
+    engagement = c.review.decide(people.reviewer, engagement.id, outcome="approved", comment="年次確認の結果、継続を承認")
     assert engagement.state == "monitoring"
     version = engagement.version
 
     # a fresh process sees exactly the same engagement from the store
     fresh = bootstrap(store.settings)
     try:
-        again = fresh.reviews.engagement(people.auditor, engagement.id)
+        again = fresh.store.engagement(people.auditor, engagement.id)
         assert again.version == version
         assert again.__dict__ == {**engagement.__dict__, "_pending_events": again._pending_events}
     finally:
@@ -124,59 +124,59 @@ def test_initial_review_then_annual_cycle(container, people, store):
 
 
 def test_other_organisations_see_nothing(container, people):
-    reviews = container.reviews
-    engagement = reviews.open_engagement(people.reviewer, connector_org_id=people.connector.org_id, title="審査")
+    c = container
+    engagement = c.engagements.open_engagement(people.reviewer, connector_org_id=people.connector.org_id, title="審査")
     for outsider in (people.other_reviewer, people.other_connector, people.liaison, people.admin):
         with pytest.raises(EngagementNotFound):
-            reviews.engagement(outsider, engagement.id)
+            c.store.engagement(outsider, engagement.id)
         with pytest.raises(EngagementNotFound):
-            reviews.save_answer(outsider, engagement.id, 1, status="implemented", current_state="x")
+            c.review.save_answer(outsider, engagement.id, 1, status="implemented", current_state="x")
     with pytest.raises(EngagementNotFound):
-        reviews.engagement(people.reviewer, "not-a-uuid")
-    assert reviews.engagement(people.auditor, engagement.id).id == engagement.id
+        c.store.engagement(people.reviewer, "not-a-uuid")
+    assert c.store.engagement(people.auditor, engagement.id).id == engagement.id
     with pytest.raises(RoleNotAllowed):
-        reviews.save_answer(people.auditor, engagement.id, 38, status="implemented", current_state="x")
+        c.review.save_answer(people.auditor, engagement.id, 38, status="implemented", current_state="x")
 
 
 def test_stale_expected_version_is_a_conflict_and_nothing_is_lost(container, people):
-    reviews = container.reviews
-    engagement = reviews.open_engagement(people.reviewer, connector_org_id=people.connector.org_id, title="審査")
+    c = container
+    engagement = c.engagements.open_engagement(people.reviewer, connector_org_id=people.connector.org_id, title="審査")
     stale = engagement.version
-    reviews.save_answer(people.connector, engagement.id, 1, status="implemented", current_state="A", expected_version=stale)
+    c.review.save_answer(people.connector, engagement.id, 1, status="implemented", current_state="A", expected_version=stale)
     with pytest.raises(StaleVersion) as conflict:
-        reviews.save_answer(people.connector, engagement.id, 1, status="partial", current_state="B", expected_version=stale)
+        c.review.save_answer(people.connector, engagement.id, 1, status="partial", current_state="B", expected_version=stale)
     assert conflict.value.context["current_version"] == stale + 1
-    assert reviews.engagement(people.connector, engagement.id).item(1)["answer"]["current_state"] == "A"
+    assert c.store.engagement(people.connector, engagement.id).item(1)["answer"]["current_state"] == "A"
 
 
 def test_concurrent_writers_never_lose_an_update(container, people, store):
     """Two processes load the same version; the second save is refused, not merged away."""
-    reviews = container.reviews
-    engagement = reviews.open_engagement(people.reviewer, connector_org_id=people.connector.org_id, title="審査")
+    c = container
+    engagement = c.engagements.open_engagement(people.reviewer, connector_org_id=people.connector.org_id, title="審査")
     other = bootstrap(store.settings)
     try:
-        mine = reviews.repository.get(engagement.id)
-        theirs = other.reviews.repository.get(engagement.id)
+        mine = c.store.repository.get(engagement.id)
+        theirs = other.store.repository.get(engagement.id)
         mine.save_answer(people.connector, 1, status="implemented", current_state="mine")
         theirs.save_answer(people.connector, 2, status="implemented", current_state="theirs")
-        reviews._save(mine)
+        c.store.keep(mine)
         with pytest.raises(StaleVersion):
-            other.reviews._save(theirs)
+            other.store.keep(theirs)
     finally:
         other.close()
-    stored = reviews.engagement(people.reviewer, engagement.id)
+    stored = c.store.engagement(people.reviewer, engagement.id)
     assert stored.item(1)["answer"]["current_state"] == "mine"
     assert stored.item(2)["answer"] is None
 
 
 def test_as_of_shows_the_engagement_as_it_was(container, people):
-    reviews = container.reviews
-    engagement = reviews.open_engagement(people.reviewer, connector_org_id=people.connector.org_id, title="審査")
-    reviews.save_answer(people.connector, engagement.id, 1, status="implemented", current_state="最初の回答")
+    c = container
+    engagement = c.engagements.open_engagement(people.reviewer, connector_org_id=people.connector.org_id, title="審査")
+    c.review.save_answer(people.connector, engagement.id, 1, status="implemented", current_state="最初の回答")
     between = datetime.now(timezone.utc)
-    reviews.save_answer(people.connector, engagement.id, 1, status="partial", current_state="修正後の回答")
-    then = reviews.engagement(people.auditor, engagement.id, as_of=between)
+    c.review.save_answer(people.connector, engagement.id, 1, status="partial", current_state="修正後の回答")
+    then = c.store.engagement(people.auditor, engagement.id, as_of=between)
     assert then.item(1)["answer"]["current_state"] == "最初の回答"
-    assert reviews.engagement(people.auditor, engagement.id).item(1)["answer"]["current_state"] == "修正後の回答"
+    assert c.store.engagement(people.auditor, engagement.id).item(1)["answer"]["current_state"] == "修正後の回答"
     with pytest.raises(EngagementNotFound):
-        reviews.engagement(people.auditor, engagement.id, as_of=between - timedelta(days=1))
+        c.store.engagement(people.auditor, engagement.id, as_of=between - timedelta(days=1))

@@ -46,37 +46,37 @@ def test_only_the_liaison_publishes_well_formed_later_editions(container, people
 
 
 def test_rollout_keeps_unchanged_answers_and_opens_exactly_the_changed_items(container, people, store):
-    reviews = container.reviews
+    c = container
     client = create_app(container).test_client()
     liaison = login(client, "desk@fisc.example")
     reviewer = login(client, "reviewer@bank.example")
-    engagement = reviews.open_engagement(people.reviewer, connector_org_id=people.connector.org_id, title="全項目の審査")
+    engagement = c.engagements.open_engagement(people.reviewer, connector_org_id=people.connector.org_id, title="全項目の審査")
     for item in engagement.items:
         actor = people.reviewer if item["party"] == "bank" else people.connector
-        engagement = reviews.save_answer(actor, engagement.id, item["number"], status="implemented", current_state=f"回答{item['number']}")
-    reviews.submit(people.connector, engagement.id)
+        engagement = c.review.save_answer(actor, engagement.id, item["number"], status="implemented", current_state=f"回答{item['number']}")
+    c.review.submit(people.connector, engagement.id)
     for number in engagement.active_numbers():
-        reviews.judge_item(people.reviewer, engagement.id, number, verdict="satisfied")
-    reviews.decide(people.reviewer, engagement.id, outcome="approved", comment="承認")
-    draft = reviews.open_engagement(people.reviewer, connector_org_id=people.connector.org_id, title="作成中")
-    clash = reviews.open_engagement(
+        c.review.judge_item(people.reviewer, engagement.id, number, verdict="satisfied")
+    c.review.decide(people.reviewer, engagement.id, outcome="approved", comment="承認")
+    draft = c.engagements.open_engagement(people.reviewer, connector_org_id=people.connector.org_id, title="作成中")
+    clash = c.engagements.open_engagement(
         people.reviewer, connector_org_id=people.connector.org_id, title="独自項目",
         custom_items=[{"objective": "独自の確認", "party": "connector"}],
         dropped_items=[{"number": n, "reason": "対象外"} for n in range(2, 45)],
     )
-    reviews.save_answer(people.connector, clash.id, 1, status="implemented", current_state="済")
-    reviews.save_answer(people.connector, clash.id, 45, status="implemented", current_state="済")
-    reviews.submit(people.connector, clash.id)
+    c.review.save_answer(people.connector, clash.id, 1, status="implemented", current_state="済")
+    c.review.save_answer(people.connector, clash.id, 45, status="implemented", current_state="済")
+    c.review.submit(people.connector, clash.id)
     for number in (1, 45):
-        reviews.judge_item(people.reviewer, clash.id, number, verdict="satisfied")
-    reviews.decide(people.reviewer, clash.id, outcome="approved", comment="承認")
+        c.review.judge_item(people.reviewer, clash.id, number, verdict="satisfied")
+    c.review.decide(people.reviewer, clash.id, outcome="approved", comment="承認")
 
     assert liaison.post("/editions", json=revised(container)).status_code == 201
-    result = run_job(store, "edition_rollout", reviews.today())
+    result = run_job(store, "edition_rollout", c.store.today())
     assert (result["moved"], result["cycles"], result["conflicts"]) == (1, 1, [str(clash.id)])
-    assert run_job(store, "edition_rollout", reviews.today())["moved"] == 0  # a rerun changes nothing
+    assert run_job(store, "edition_rollout", c.store.today())["moved"] == 0  # a rerun changes nothing
 
-    moved = reviews.engagement(people.auditor, engagement.id)
+    moved = c.store.engagement(people.auditor, engagement.id)
     assert moved.edition == "2024.03" and moved.state == "draft"
     assert (moved.cycle["reason"], moved.cycle["items"]) == ("item_changed", [22, 45])
     assert moved.item(22)["objective"] == "システムアクセス時の多要素認証を実施する。"
@@ -84,7 +84,7 @@ def test_rollout_keeps_unchanged_answers_and_opens_exactly_the_changed_items(con
     assert moved.item(23)["judgement"]["verdict"] == "satisfied"  # unchanged: kept
     assert moved.item(8)["dropped"]["reason"].startswith("チェックリスト改訂")
     assert moved.item(45)["answer"] is None and moved.item(45)["custom"] is False
-    assert reviews.engagement(people.reviewer, draft.id).edition == "2019.03"  # drafts move by hand
+    assert c.store.engagement(people.reviewer, draft.id).edition == "2019.03"  # drafts move by hand
     adopted = reviewer.post(f"/engagements/{draft.id}/edition", json={})
     assert adopted.status_code == 200 and adopted.json["edition"] == "2024.03" and adopted.json["state"] == "draft"
     items = {row["number"]: row for row in container.views.items(people.reviewer, str(engagement.id))}

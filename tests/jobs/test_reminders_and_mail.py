@@ -86,16 +86,16 @@ def test_business_days_skip_weekends_japanese_holidays_and_the_year_end():
 
 
 def test_reminders_then_escalations_each_once(container, people, store):
-    reviews = container.reviews
-    engagement = reviews.open_engagement(
+    c = container
+    engagement = c.engagements.open_engagement(
         people.reviewer,
         connector_org_id=people.connector.org_id,
         title="督促テスト",
         dropped_items=[{"number": n, "reason": "対象外"} for n in range(2, 45)],
     )
-    reviews.save_answer(people.connector, engagement.id, 1, status="implemented", current_state="済")
-    reviews.submit(people.connector, engagement.id)
-    reviews.ask_question(people.reviewer, engagement.id, 1, "根拠資料はありますか？")
+    c.review.save_answer(people.connector, engagement.id, 1, status="implemented", current_state="済")
+    c.review.submit(people.connector, engagement.id)
+    c.review.ask_question(people.reviewer, engagement.id, 1, "根拠資料はありますか？")
     calendar = BusinessCalendar()
     asked_on = datetime.now(container.settings.timezone).date()
     reminder_day = first_day_with(calendar, asked_on, 3)
@@ -106,7 +106,7 @@ def test_reminders_then_escalations_each_once(container, people, store):
     assert run_job(store, "reminders", reminder_day)["sent"] == 0
     later = sum(r["sent"] for r in start_jobs(store, "reminders", escalation_day + timedelta(days=10), 2))
     assert later == 2  # escalations, once, even from overlapping catch-up runs
-    reloaded = reviews.engagement(people.reviewer, engagement.id)
+    reloaded = c.store.engagement(people.reviewer, engagement.id)
     assert sorted(reloaded.reminders) == sorted(
         [f"question:{reloaded.questions[0]['id']}:1", f"question:{reloaded.questions[0]['id']}:2", "decision:cycle-1:1", "decision:cycle-1:2"]
     )
@@ -116,11 +116,11 @@ def test_reminders_then_escalations_each_once(container, people, store):
 
 def test_outbox_delivers_each_mail_once_and_retries_after_a_failure(container, people, store, smtp):
     inbox = smtp.inbox
-    reviews = container.reviews
-    engagement = reviews.open_engagement(people.reviewer, connector_org_id=people.connector.org_id, title="メール通知")
-    results = start_jobs(store, "outbox", reviews.today(), 2)
+    c = container
+    engagement = c.engagements.open_engagement(people.reviewer, connector_org_id=people.connector.org_id, title="メール通知")
+    results = start_jobs(store, "outbox", c.store.today(), 2)
     assert sum(r["sent"] for r in results) == 1
-    assert run_job(store, "outbox", reviews.today())["sent"] == 0
+    assert run_job(store, "outbox", c.store.today())["sent"] == 0
     assert len(inbox.messages) == 1
     message = inbox.messages[0]
     assert message.rcpt_tos == ["staff@fintech.example"]
@@ -129,36 +129,36 @@ def test_outbox_delivers_each_mail_once_and_retries_after_a_failure(container, p
     assert str(engagement.id) in content.replace("=\r\n", "")
 
     smtp.stop()  # the SMTP server goes away
-    reviews.withdraw(people.connector, engagement.id, "申請を取り下げます")
-    failed = run_job(store, "outbox", reviews.today())
+    c.engagements.withdraw(people.connector, engagement.id, "申請を取り下げます")
+    failed = run_job(store, "outbox", c.store.today())
     assert failed["retry"] == 1 and failed["sent"] == 0
     smtp.start()
-    assert run_job(store, "outbox", reviews.today())["sent"] == 0  # backing off
+    assert run_job(store, "outbox", c.store.today())["sent"] == 0  # backing off
     with container.engine.begin() as connection:
         connection.execute(text("UPDATE outbox_deliveries SET next_attempt_at = :past WHERE status = 'retry'"), {"past": datetime(2000, 1, 1)})
-    assert run_job(store, "outbox", reviews.today())["sent"] == 1
+    assert run_job(store, "outbox", c.store.today())["sent"] == 1
     assert [m.rcpt_tos for m in inbox.messages] == [["staff@fintech.example"], ["reviewer@bank.example"]]
 
     container.projections.rebuild("notifications")  # recreating the outbox never re-sends
-    assert run_job(store, "outbox", reviews.today())["sent"] == 0
+    assert run_job(store, "outbox", c.store.today())["sent"] == 0
     assert len(inbox.messages) == 2
 
 
 def test_each_attempt_is_composed_when_it_is_sent_under_one_message_id(container, people, store, smtp):
     """RFC 5322 ``Date:``; the link under the APP_BASE_URL of the sending run; one opaque
     Message-ID for a message on every attempt; ``pending`` counts a message waiting to retry."""
-    reviews = container.reviews
-    engagement = reviews.open_engagement(people.reviewer, connector_org_id=people.connector.org_id, title="メールの組み立て")
+    c = container
+    engagement = c.engagements.open_engagement(people.reviewer, connector_org_id=people.connector.org_id, title="メールの組み立て")
     smtp.inbox.refusals = 1
-    first = run_job(store, "outbox", reviews.today())
+    first = run_job(store, "outbox", c.store.today())
     assert (first["sent"], first["retry"], first["pending"]) == (0, 1, 1)  # waiting for its retry is pending
-    assert run_job(store, "outbox", reviews.today())["pending"] == 1  # backing off, still pending
+    assert run_job(store, "outbox", c.store.today())["pending"] == 1  # backing off, still pending
 
     with container.engine.begin() as connection:
         connection.execute(text("UPDATE outbox_deliveries SET next_attempt_at = :past WHERE status = 'retry'"), {"past": datetime(2000, 1, 1)})
     store.env["APP_BASE_URL"] = "https://review.bank.example/fisc/"  # moved after the mail was queued
     before = datetime.now().astimezone()
-    second = run_job(store, "outbox", reviews.today())
+    second = run_job(store, "outbox", c.store.today())
     assert (second["sent"], second["pending"]) == (1, 0)
 
     refused, delivered = parsed(smtp.inbox.refused[0]), parsed(smtp.inbox.messages[0])
@@ -177,4 +177,4 @@ def test_each_attempt_is_composed_when_it_is_sent_under_one_message_id(container
     container.projections.rebuild("notifications")  # a rebuilt outbox keeps each message's id
     with container.engine.connect() as connection:
         assert connection.scalar(text("SELECT message_id FROM outbox")) == message_id
-    assert run_job(store, "outbox", reviews.today())["pending"] == 0
+    assert run_job(store, "outbox", c.store.today())["pending"] == 0

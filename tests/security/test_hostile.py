@@ -190,12 +190,12 @@ def test_bodies_over_the_limit_are_413_for_json_forms_and_uploads(app, client, p
 
 def test_get_never_changes_state_and_the_api_ignores_cookies(app, people):
     container = app.extensions["container"]
-    engagement = container.reviews.open_engagement(people.reviewer, connector_org_id=people.connector.org_id, title="GET")
+    engagement = container.engagements.open_engagement(people.reviewer, connector_org_id=people.connector.org_id, title="GET")
     client = app.test_client()
     log_in(client, "reviewer@bank.example")
     for path in (f"/engagements/{engagement.id}/submit", f"/engagements/{engagement.id}/withdraw", "/logout", f"/engagements/{engagement.id}/decision"):
         assert client.get(path).status_code == 405
-    assert container.reviews.engagement(people.reviewer, engagement.id).version == engagement.version
+    assert container.store.engagement(people.reviewer, engagement.id).version == engagement.version
     # a browser session cookie is no credential for the API (so no cross-site API calls)
     response = client.post(
         "/api/v1/engagements", json={"connector_org_id": people.connector.org_id, "title": "CSRF"}, headers={"Origin": "https://evil.example"}
@@ -246,7 +246,7 @@ def test_security_events_are_recorded_escaped_and_readable_by_auditors_only(app,
     client = app.test_client()
     client.post("/api/v1/auth/token", json={"email": "staff@fintech.example", "password": "wrong\n{\"forged\": true}"})
     token = api_token(client, "staff@fintech.example")
-    engagement = container.reviews.open_engagement(people.reviewer, connector_org_id=people.connector.org_id, title="ログ")
+    engagement = container.engagements.open_engagement(people.reviewer, connector_org_id=people.connector.org_id, title="ログ")
     client.get(f"/api/v1/engagements/{engagement.id}/export.xlsx", headers=bearer(token))
     client.get(f"/api/v1/engagements/{engagement.id}/export.xlsx", headers=bearer(api_token(client, "staff@other.example")))
     container.accounts.add_user(email="new@bank.example", name="新人", org_id=people.reviewer.org_id, role="auditor", password=PASSWORD, by=people.admin)

@@ -12,12 +12,12 @@ from tests.web.test_page_security import csrf_from, log_in
 
 def test_delivery_pending_and_a_stopped_clock_are_shown(app, client, people):
     container = app.extensions["container"]
-    reviews = container.reviews
+    c = container
     for title in ("配信先1", "配信先2"):
-        reviews.open_engagement(people.reviewer, connector_org_id=people.connector.org_id, title=title)
+        c.engagements.open_engagement(people.reviewer, connector_org_id=people.connector.org_id, title=title)
     log_in(client, "desk@fisc.example")
     token = csrf_from(client.get("/advisories/").get_data(as_text=True))
-    today = reviews.today()
+    today = c.store.today()
     form = {"csrf_token": token, "title": "不正送金の手口", "body": "注意してください", "severity": "warning", "items": ["22"]}
 
     for day in (today, today - timedelta(days=1)):

@@ -10,7 +10,7 @@ def test_method_groups_keep_the_checklist_order_on_both_pages(app, client, peopl
     item = current_edition().item(3)
     expected = list(dict.fromkeys(method.group for method in item.methods))
     assert expected[:3] == ["周知・意識啓発の徹底", "教育・研修の実施", "体制の整備"]
-    engagement = app.extensions["container"].reviews.open_engagement(
+    engagement = app.extensions["container"].engagements.open_engagement(
         people.reviewer, connector_org_id=people.connector.org_id, title="表示順"
     )
     log_in(client, "reviewer@bank.example")

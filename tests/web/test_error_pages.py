@@ -18,8 +18,8 @@ ENGLISH = ("Not Found", "Forbidden", "Method Not Allowed", "The requested URL", 
 
 @pytest.fixture
 def engagement_id(app, people):
-    reviews = app.extensions["container"].reviews
-    engagement = reviews.open_engagement(people.reviewer, connector_org_id=people.connector.org_id, title="エラー画面")
+    c = app.extensions["container"]
+    engagement = c.engagements.open_engagement(people.reviewer, connector_org_id=people.connector.org_id, title="エラー画面")
     return str(engagement.id)
 
 
@@ -62,17 +62,17 @@ def test_an_expired_token_on_the_answer_form_keeps_what_was_typed(client, app, p
     assert fresh != "expired"
     sent_again = client.post(f"/engagements/{engagement_id}/items/1/answer", data={"csrf_token": fresh, "expected_version": "1", **typed})
     assert sent_again.status_code == 303
-    answer = app.extensions["container"].reviews.engagement(people.connector, engagement_id).item(1)["answer"]
+    answer = app.extensions["container"].store.engagement(people.connector, engagement_id).item(1)["answer"]
     assert answer["current_state"] == typed["current_state"] and answer["status"] == "partial"
 
 
 def test_an_expired_token_on_the_question_form_keeps_the_question(client, app, people, engagement_id):
-    reviews = app.extensions["container"].reviews
-    engagement = reviews.engagement(people.connector, engagement_id)
+    c = app.extensions["container"]
+    engagement = c.store.engagement(people.connector, engagement_id)
     for item in engagement.items:
         if item["party"] in ("connector", "common") and item["dropped"] is None:
-            reviews.save_answer(people.connector, engagement_id, item["number"], status="implemented", current_state="実施")
-    reviews.submit(people.connector, engagement_id)
+            c.review.save_answer(people.connector, engagement_id, item["number"], status="implemented", current_state="実施")
+    c.review.submit(people.connector, engagement_id)
     log_in(client, "reviewer@bank.example")
     question = "鍵の保管場所はどこですか？"
     expired = client.post(f"/engagements/{engagement_id}/items/22/questions", data={"csrf_token": "x", "text": question})

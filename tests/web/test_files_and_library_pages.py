@@ -14,7 +14,7 @@ PDF = b"%PDF-1.4\n%%EOF\n"
 
 def test_connector_attaches_evidence_imports_excel_and_uses_the_library(app, client, people):
     container = app.extensions["container"]
-    engagement = container.reviews.open_engagement(people.reviewer, connector_org_id=people.connector.org_id, title="画面から")
+    engagement = container.engagements.open_engagement(people.reviewer, connector_org_id=people.connector.org_id, title="画面から")
     eid = str(engagement.id)
     log_in(client, "staff@fintech.example")
     page = client.get(f"/engagements/{eid}").get_data(as_text=True)
@@ -28,7 +28,7 @@ def test_connector_attaches_evidence_imports_excel_and_uses_the_library(app, cli
     assert attached.status_code == 303
     html = client.get(f"/engagements/{eid}").get_data(as_text=True)
     assert "規程.pdf" in html
-    sha = container.reviews.engagement(people.connector, eid).item(1)["evidence"][0]["sha256"]
+    sha = container.store.engagement(people.connector, eid).item(1)["evidence"][0]["sha256"]
     assert client.get(f"/engagements/{eid}/evidence/{sha}").data == PDF
 
     exported = client.get(f"/engagements/{eid}/export.xlsx")
@@ -57,7 +57,7 @@ def test_connector_attaches_evidence_imports_excel_and_uses_the_library(app, cli
         content_type="multipart/form-data",
     )
     assert done.status_code == 303
-    assert container.reviews.engagement(people.connector, eid).item(1)["answer"]["current_state"] == "テスト"
+    assert container.store.engagement(people.connector, eid).item(1)["answer"]["current_state"] == "テスト"
 
     saved = client.post(f"/engagements/{eid}/library", data={"csrf_token": token})
     assert saved.status_code == 303
@@ -65,7 +65,7 @@ def test_connector_attaches_evidence_imports_excel_and_uses_the_library(app, cli
     assert "テスト" in library_page
     shared = client.post("/library/shares", data={"csrf_token": token, "bank_org_id": people.reviewer.org_id})
     assert shared.status_code == 303
-    today = container.reviews.today()
+    today = container.store.today()
     registered = client.post(
         "/library/certifications",
         data={

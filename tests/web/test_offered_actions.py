@@ -16,8 +16,8 @@ def page(client, engagement_id: str) -> str:
 
 
 def test_bulk_actions_are_offered_only_while_the_pen_is_held(app, client, people):
-    reviews = app.extensions["container"].reviews
-    engagement = reviews.open_engagement(people.reviewer, connector_org_id=people.connector.org_id, title="ペンの確認")
+    c = app.extensions["container"]
+    engagement = c.engagements.open_engagement(people.reviewer, connector_org_id=people.connector.org_id, title="ペンの確認")
     eid = str(engagement.id)
     log_in(client, "staff@fintech.example")
     draft = page(client, eid)
@@ -27,9 +27,9 @@ def test_bulk_actions_are_offered_only_while_the_pen_is_held(app, client, people
     token = csrf_from(draft)
     nothing = client.post(f"/engagements/{eid}/prefill", data={"csrf_token": token}, follow_redirects=True)
     assert "反映できる項目はありませんでした。" in nothing.get_data(as_text=True)
-    assert reviews.engagement(people.connector, eid).version == engagement.version
+    assert c.store.engagement(people.connector, eid).version == engagement.version
 
-    engagement = answer_side(reviews, people.connector, engagement, ("connector", "common"))
+    engagement = answer_side(c, people.connector, engagement, ("connector", "common"))
     saved = client.post(f"/engagements/{eid}/library", data={"csrf_token": token}, follow_redirects=True).get_data(as_text=True)
     assert "項目の回答を回答ライブラリに保存しました。" in saved
     again = client.post(f"/engagements/{eid}/library", data={"csrf_token": token}, follow_redirects=True).get_data(as_text=True)
@@ -37,15 +37,15 @@ def test_bulk_actions_are_offered_only_while_the_pen_is_held(app, client, people
     library = client.get("/library").get_data(as_text=True)
     assert "（第1版）" in library and "（第2版）" not in library  # each entry counts its own saves
 
-    engagement = answer_side(reviews, people.reviewer, engagement, ("bank",))
-    reviews.submit(people.connector, engagement.id)
+    engagement = answer_side(c, people.reviewer, engagement, ("bank",))
+    c.review.submit(people.connector, engagement.id)
     submitted = page(client, eid)
     assert EXCEL_SECTION not in submitted and PREFILL not in submitted and SAVE_TO_LIBRARY not in submitted
     refused = client.post(f"/engagements/{eid}/prefill", data={"csrf_token": token})
     assert refused.status_code == 409 and "現在は回答を編集できません" in refused.get_data(as_text=True)
 
     # a question on item 1 hands the pen back for that item only
-    reviews.ask_question(people.reviewer, engagement.id, 1, "多要素認証の方式は？")
+    c.review.ask_question(people.reviewer, engagement.id, 1, "多要素認証の方式は？")
     asked = page(client, eid)
     assert EXCEL_SECTION in asked and PREFILL in asked
     assert 'action="/engagements/{}/items/1/answer"'.format(eid) in asked
@@ -58,8 +58,8 @@ def test_bulk_actions_are_offered_only_while_the_pen_is_held(app, client, people
 
 
 def test_unmet_answers_need_their_plan_and_gaps_are_flagged(app, client, people):
-    reviews = app.extensions["container"].reviews
-    engagement = reviews.open_engagement(people.reviewer, connector_org_id=people.connector.org_id, title="課題の記入")
+    c = app.extensions["container"]
+    engagement = c.engagements.open_engagement(people.reviewer, connector_org_id=people.connector.org_id, title="課題の記入")
     eid = str(engagement.id)
     log_in(client, "staff@fintech.example")
     token = csrf_from(page(client, eid))

@@ -18,7 +18,7 @@ def test_healthz_reports_database_lag_and_clock(client, store, people):
 
 
 def test_metrics_for_the_local_host_with_latency_lag_and_job_runs(client, store, people, app):
-    run_job(store, "reminders", app.extensions["container"].reviews.today())
+    run_job(store, "reminders", app.extensions["container"].store.today())
     client.get("/login")
     local = client.get("/metrics", environ_base={"REMOTE_ADDR": "127.0.0.1"})
     assert local.status_code == 200

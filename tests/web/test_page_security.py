@@ -22,9 +22,9 @@ def log_in(client, email: str) -> None:
 
 @pytest.fixture
 def engagement_id(app, people):
-    reviews = app.extensions["container"].reviews
-    engagement = reviews.open_engagement(people.reviewer, connector_org_id=people.connector.org_id, title="画面の安全性")
-    reviews.save_answer(
+    c = app.extensions["container"]
+    engagement = c.engagements.open_engagement(people.reviewer, connector_org_id=people.connector.org_id, title="画面の安全性")
+    c.review.save_answer(
         people.connector, engagement.id, 1, status="implemented", current_state='<script>alert("x")</script>&"<b>'
     )
     return str(engagement.id)

@@ -18,7 +18,7 @@ def tokens_in(html: str) -> set[str]:
 def test_a_cached_body_serves_each_session_its_own_token_and_a_write_renders_anew(app, people):
     container = app.extensions["container"]
     bodies = app.extensions["rendered_bodies"]
-    engagement = container.reviews.open_engagement(people.reviewer, connector_org_id=people.connector.org_id, title="再描画")
+    engagement = container.engagements.open_engagement(people.reviewer, connector_org_id=people.connector.org_id, title="再描画")
     url = f"/engagements/{engagement.id}"
     first, second = app.test_client(), app.test_client()
     log_in(first, "staff@fintech.example")
@@ -49,11 +49,11 @@ def test_a_cached_body_serves_each_session_its_own_token_and_a_write_renders_ane
 def test_a_kept_body_is_checked_against_the_certifications_and_never_shown_to_another_organisation(app, people):
     container = app.extensions["container"]
     bodies = app.extensions["rendered_bodies"]
-    engagement = container.reviews.open_engagement(people.reviewer, connector_org_id=people.connector.org_id, title="認証の確認")
+    engagement = container.engagements.open_engagement(people.reviewer, connector_org_id=people.connector.org_id, title="認証の確認")
     for item in engagement.items:
         if item["party"] != "bank":
-            container.reviews.save_answer(people.connector, engagement.id, item["number"], status="implemented", current_state="回答")
-    container.reviews.submit(people.connector, engagement.id)
+            container.review.save_answer(people.connector, engagement.id, item["number"], status="implemented", current_state="回答")
+    container.review.submit(people.connector, engagement.id)
     url = f"/engagements/{engagement.id}"
     reviewer = app.test_client()
     log_in(reviewer, "reviewer@bank.example")
@@ -61,8 +61,8 @@ def test_a_kept_body_is_checked_against_the_certifications_and_never_shown_to_an
     hits = bodies.hits
     assert "第三者認証を採用" not in reviewer.get(url).get_data(as_text=True) and bodies.hits == hits + 1
 
-    today = container.reviews.today()
-    container.reviews.register_certification(  # not an event of the engagement: its version stays
+    today = container.store.today()
+    container.library.register_certification(  # not an event of the engagement: its version stays
         people.connector, kind="soc2", scope="決済基盤", issuer="監査法人", items=[1],
         valid_from=today - timedelta(days=10), valid_until=today + timedelta(days=300),
     )

@@ -1,0 +1,114 @@
+"""Opening an engagement, tailoring its items, moving it to a new edition, monitoring
+cycles and reminders, withdrawing it."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from ..accounts import Accounts
+from ..domain.actors import Actor
+from ..domain.codes import OrgKind, Role
+from ..domain.engagement import Engagement
+from ..domain.errors import Invalid, OrgNotFound, RoleNotAllowed
+from ..domain.text import label_for
+from ..editions import Editions
+from .base import UseCases
+from .ports import ReadYourWrites
+from .store import ReviewStore
+
+
+def org_of_kind(accounts: Accounts, org_id: Any, kind: OrgKind, field: str):
+    """The registered organisation of ``kind`` that ``field`` names, or a field error."""
+    if not isinstance(org_id, str):
+        raise Invalid(f"{label_for(field)}には組織のIDを指定してください。", field=field)
+    try:
+        org = accounts.org(org_id)
+    except OrgNotFound:
+        org = None
+    if org is None or org.kind != kind.value:
+        raise Invalid(f"{label_for(field)}に指定された組織は登録されていません。", field=field)
+    return org
+
+
+class Engagements(UseCases):
+    def __init__(
+        self, store: ReviewStore, *, accounts: Accounts, editions: Editions, read_your_writes: ReadYourWrites | None = None
+    ) -> None:
+        super().__init__(store, read_your_writes=read_your_writes)
+        self.accounts = accounts
+        self.editions = editions
+
+    def open_engagement(
+        self,
+        actor: Actor,
+        *,
+        connector_org_id: Any,
+        title: Any,
+        dropped_items: Iterable[dict[str, Any]] = (),
+        custom_items: Iterable[dict[str, Any]] = (),
+    ) -> Engagement:
+        if actor.role is not Role.REVIEWER:
+            raise RoleNotAllowed("審査案件を作成できるのは金融機関の審査担当者です。")
+        connector = org_of_kind(self.accounts, connector_org_id, OrgKind.CONNECTOR, "connector_org_id")
+        bank = self.accounts.org(actor.org_id)
+        engagement = Engagement.open(
+            actor,
+            bank=bank.as_ref(),
+            connector=connector.as_ref(),
+            title=title,
+            edition=self.editions.current(),
+            dropped_items=dropped_items,
+            custom_items=custom_items,
+        )
+        return self._save(engagement)
+
+    def drop_item(self, actor: Actor, engagement_id: Any, number: int, reason: Any, *, expected_version: Any = None) -> Engagement:
+        engagement = self.store.for_update(actor, engagement_id, expected_version)
+        engagement.drop_item(actor, number, reason)
+        return self._save(engagement)
+
+    def add_custom_item(
+        self, actor: Actor, engagement_id: Any, *, objective: Any, party: Any, expected_version: Any = None
+    ) -> Engagement:
+        engagement = self.store.for_update(actor, engagement_id, expected_version)
+        engagement.add_custom_item(actor, objective, party)
+        return self._save(engagement)
+
+    def adopt_edition(self, actor: Actor, engagement_id: Any, *, expected_version: Any = None) -> Engagement:
+        """Move the engagement to the current edition keeping unchanged answers; an
+        engagement in monitoring gets an ``item_changed`` cycle for exactly the items
+        that changed or were added."""
+        engagement = self.store.for_update(actor, engagement_id, expected_version)
+        edition = self.editions.current()
+        touched = engagement.adopt_edition(actor, edition, self.editions.diff(engagement.edition, edition.id))
+        if engagement.state == "monitoring" and touched:
+            engagement.start_review_cycle(
+                actor, "item_changed", touched, f"チェックリスト改訂（{edition.id}版）で変更された項目の確認"
+            )
+        return self._save(engagement)
+
+    def start_review_cycle(
+        self,
+        actor: Actor,
+        engagement_id: Any,
+        *,
+        reason: Any,
+        items: Iterable[int] = (),
+        note: Any = "",
+        expected_version: Any = None,
+    ) -> Engagement:
+        engagement = self.store.for_update(actor, engagement_id, expected_version)
+        engagement.start_review_cycle(actor, reason, items, note)
+        return self._save(engagement)
+
+    def send_reminder(
+        self, actor: Actor, engagement_id: Any, *, kind: str, ref: str, stage: int, to: str, text: str
+    ) -> Engagement:
+        engagement = self.store.for_update(actor, engagement_id, None)
+        engagement.send_reminder(actor, kind=kind, ref=ref, stage=stage, to=to, text=text)
+        return self._save(engagement)
+
+    def withdraw(self, actor: Actor, engagement_id: Any, reason: Any, *, expected_version: Any = None) -> Engagement:
+        engagement = self.store.for_update(actor, engagement_id, expected_version)
+        engagement.withdraw(actor, reason)
+        return self._save(engagement)
