@@ -1,5 +1,5 @@
-"""Opening an engagement, tailoring its items, moving it to a new edition, monitoring
-cycles and reminders, withdrawing it."""
+"""Opening an engagement (tailored: items dropped with a reason, the bank's own items added),
+moving it to a new edition, monitoring cycles and reminders, withdrawing it."""
 
 from __future__ import annotations
 
@@ -60,18 +60,6 @@ class Engagements(UseCases):
             dropped_items=dropped_items,
             custom_items=custom_items,
         )
-        return self._save(engagement)
-
-    def drop_item(self, actor: Actor, engagement_id: Any, number: int, reason: Any, *, expected_version: Any = None) -> Engagement:
-        engagement = self.store.for_update(actor, engagement_id, expected_version)
-        engagement.drop_item(actor, number, reason)
-        return self._save(engagement)
-
-    def add_custom_item(
-        self, actor: Actor, engagement_id: Any, *, objective: Any, party: Any, expected_version: Any = None
-    ) -> Engagement:
-        engagement = self.store.for_update(actor, engagement_id, expected_version)
-        engagement.add_custom_item(actor, objective, party)
         return self._save(engagement)
 
     def adopt_edition(self, actor: Actor, engagement_id: Any, *, expected_version: Any = None) -> Engagement:
