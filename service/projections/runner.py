@@ -27,8 +27,8 @@ from ..domain.engagement import Engagement
 from ..storage import Base
 from .page_rows import PageRows
 
-# notifications per transaction: a rebuild or a long catch-up runs 15–30 % faster at 2,000 than at
-# 500 (fewer commits and per-page queries); a page holds SQLite's write lock for ~0.1 s on 2 cores
+# notifications per transaction: larger pages mean fewer commits and per-page queries, while a page
+# must not hold SQLite's write lock for long (figures in bench/README.md)
 PAGE_SIZE = 2000
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 
 CSRF_SLOT = f"csrf-{secrets.token_hex(16)}"  # unguessable, so no user text can contain it
-COMPRESSION_LEVEL = 6  # ~28 KB a page (level 1: ~38 KB): a third more pages in the budget for ~2 ms more per render
+COMPRESSION_LEVEL = 6  # more pages fit the cache's budget for a little more work per render (bench/README.md)
 
 
 def with_csrf(html: str, csrf_token: str) -> str:
