@@ -16,7 +16,8 @@ from eventsourcing.domain import Aggregate, event
 
 from service.bootstrap import Container
 from service.usecases.review import Review
-from service.xlsx import export_engagement, import_answers
+from service.xlsx.export import export_engagement
+from service.xlsx.importing import import_answers
 
 from .dataset import CURRENT_STATES, Dataset
 from .report import Row, StoreResult, ms, not_measured, percentile, rate, ratio, verdict

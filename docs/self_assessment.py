@@ -13,7 +13,7 @@ from pathlib import Path
 from service.bootstrap import bootstrap
 from service.config import Settings
 from service.domain.codes import AnswerStatus
-from service.xlsx import export_engagement
+from service.xlsx.export import export_engagement
 
 OUT = Path(__file__).parent
 NOT_IN_SCOPE = "本製品（ソフトウェア）の範囲外。製品を運用する組織の態勢として、運用組織が回答する。"

@@ -20,7 +20,7 @@ from ..domain.errors import DomainError, Invalid
 from ..domain.text import parse_instant
 from ..messages import error_message
 from .access import container, roles_required
-from ..xlsx_errors import XlsxImportError, XlsxTooLarge
+from ..xlsx.errors import XlsxImportError, XlsxTooLarge
 from ..downloads import XLSX_TYPE, file_response, xlsx_filename
 from .forms import OpenEngagementForm, answer_from, choices
 from .rendered import CSRF_SLOT, KeptBody, RenderedBodies, with_csrf

@@ -17,14 +17,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
-from service import ooxml, xlsx
-from service import xlsx_print as print_layout
+from service import ooxml
+from service.xlsx import export as xlsx_export
+from service.xlsx import printing as print_layout
+from service.xlsx import reading as xlsx_reading
 from service.catalogue import current_edition
 from service.domain.actors import Actor
 from service.domain.codes import AnswerStatus, Role
 from service.domain.engagement import Engagement
 from service.domain.errors import ControlCharacters
-from service.xlsx import AnswerChange, XlsxImportError, XlsxTooLarge, export_engagement, import_answers
+from service.xlsx.errors import XlsxImportError, XlsxTooLarge
+from service.xlsx.export import export_engagement
+from service.xlsx.importing import AnswerChange, import_answers
+from service.xlsx.layout import export_text
 
 EDITION = current_edition()
 BANK = {"id": "B1", "name": "第一銀行"}
@@ -262,11 +267,11 @@ def test_control_characters_are_refused_on_entry_and_replaced_on_export():
     with pytest.raises(ControlCharacters):
         answer(eng, CONNECTOR_ITEMS[0], current_state=nasty)
     expected = "a\ufffdb\ufffd\ufffd\ufffd\ufffd\ufffd\ufffd\x7f\ufffd\ufffd\ufffdc"
-    assert xlsx.export_text(nasty) == expected
+    assert export_text(nasty) == expected
 
 
 def test_line_breaks_are_written_as_lf():
-    assert xlsx.export_text("a\r\nb\rc\nd") == "a\nb\nc\nd"
+    assert export_text("a\r\nb\rc\nd") == "a\nb\nc\nd"
 
 
 # --------------------------------------------------------------------------- export: review sheets
@@ -302,7 +307,7 @@ def test_review_sheets_only_with_include_review():
         ("ワンタイムパスワードです", "解決済"),
         ("手順書はありますか", "未解決"),
     ]
-    asked = datetime.fromisoformat(eng.question("q-1")["posts"][0]["at"]).astimezone(xlsx.JST)
+    asked = datetime.fromisoformat(eng.question("q-1")["posts"][0]["at"]).astimezone(xlsx_export.JST)
     assert posts[1][4] == asked.strftime("%Y-%m-%d %H:%M")
 
     verdicts = {row[0]: row for row in wb["判定"].iter_rows(min_row=2, values_only=True) if row[0]}
@@ -627,7 +632,7 @@ def exported() -> bytes:
 
 
 def test_openpyxl_parses_through_defusedxml():
-    assert openpyxl.xml.DEFUSEDXML is True and xlsx.DEFUSEDXML is True
+    assert openpyxl.xml.DEFUSEDXML is True and xlsx_reading.DEFUSEDXML is True
 
 
 @settings(max_examples=30, deadline=None)
@@ -681,7 +686,7 @@ def test_files_over_5_mb_are_refused_before_anything_else():
 def test_zip_bombs_are_refused(exported):
     eng = open_engagement()
     big = rezip(exported, add={"xl/media/padding.bin": b"\x00" * (51 * 1024 * 1024)})
-    assert len(big) < xlsx.MAX_BYTES
+    assert len(big) < xlsx_reading.MAX_BYTES
     assert "展開後のサイズが大きすぎます" in single_error(big, eng)
     dense = rezip(exported, add={"xl/media/dense.bin": b" " * (2 * 1024 * 1024)})
     assert "圧縮率が異常" in single_error(dense, eng)
