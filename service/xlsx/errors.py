@@ -1,5 +1,5 @@
 """How a refused workbook is reported, without openpyxl: the web layer maps these errors to
-responses at start, while openpyxl (6 MB more per process) is loaded on the first Excel use."""
+responses at start, while openpyxl, heavy to load, waits for the first Excel use."""
 
 from __future__ import annotations
 

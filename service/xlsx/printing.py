@@ -1,14 +1,5 @@
-"""The exported workbook on paper: column widths, row heights, text a row cannot print, page setup.
-
-Excel caps a row at 409 pt, so a cell needing more lines than that prints cut off with no
-sign (about 650 full-width characters in 現在の対応状況). Such a cell keeps its whole text —
-the import reads it back exactly — while its row is marked ``MARK`` (on the 通番 cell by a
-number format, so the value stays the number) and the text is repeated on the sheet
-``FULL_TEXT_SHEET`` in pieces that each fit a row, cut at line breaks where possible; the
-marked sheet's footer says where the rest is. Every sheet prints landscape on A4, fitted to
-the page width, its header row repeated on each page, the engagement and the connector in
-the page header and 「&P / &N」 in the footer.
-"""
+"""The exported workbook on paper: Excel caps a row at 409 pt, so text a row cannot print is
+marked and repeated in pieces on a last sheet (docs/xlsx-format.md, Printing)."""
 
 from __future__ import annotations
 
