@@ -2,7 +2,7 @@
 
 gunicorn is started from the repository root with the production settings file
 (``gunicorn.conf.py``: gthread workers, 4 threads, access log) and ``-w 2 -b
-127.0.0.1:<free port> 'service.web:create_app()'``, pointed at the bench database
+127.0.0.1:<free port> 'service.app:create_app()'``, pointed at the bench database
 through the environment. This process logs in through ``/login`` to get a session
 cookie, then runs a bounded load: ``threads`` keep-alive connections, each sending
 a fixed number of requests or stopping at the deadline. gunicorn is stopped by
@@ -69,7 +69,7 @@ class Gunicorn:
             "--config", str(REPO / "gunicorn.conf.py"),
             "-w", "2",
             "-b", f"127.0.0.1:{self.port}",
-            "service.web:create_app()",
+            "service.app:create_app()",
         ]  # fmt: skip
         log = open(self.log_path, "wb")
         self.process = subprocess.Popen(command, cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT)

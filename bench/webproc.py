@@ -45,7 +45,7 @@ def main() -> None:
 
     from service.bootstrap import bootstrap
     from service.config import Settings
-    from service.web import create_app
+    from service.app import create_app
 
     s = spec["settings"]
     settings = Settings(

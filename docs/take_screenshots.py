@@ -15,7 +15,7 @@ from werkzeug.serving import make_server
 from service.bootstrap import bootstrap
 from service.config import Settings
 from service.demo import DEMO_PASSWORD, load_demo
-from service.web import create_app
+from service.app import create_app
 
 OUT = Path(__file__).parent / "screenshots"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]

@@ -204,7 +204,7 @@ def cmd_restore(container: Container, args: argparse.Namespace) -> None:
 def cmd_serve(container: Container, args: argparse.Namespace) -> None:
     from werkzeug.serving import WSGIRequestHandler
 
-    from .web import create_app
+    from .app import create_app
 
     class QuietBanner(WSGIRequestHandler):
         server_version = "fisc-review"  # no server version banner

@@ -40,7 +40,7 @@ LAYERS = [
     ),
     ("use cases", ["service.usecases"]),
     ("composition root", ["service.bootstrap"]),
-    ("http", ["service.http", "service.downloads"]),
+    ("http", ["service.http"]),
     ("pages and API", ["service.web", "service.api"]),
     ("processes", ["service.app", "service.demo", "service.maintenance", "service.projector", "jobs"]),
     ("command line", ["service.__main__"]),

@@ -21,7 +21,7 @@ from ..domain.text import parse_instant
 from ..messages import error_message
 from .access import container, roles_required
 from ..xlsx.errors import XlsxImportError, XlsxTooLarge
-from ..downloads import XLSX_TYPE, file_response, xlsx_filename
+from ..http.files import XLSX_TYPE, file_response, xlsx_filename
 from .forms import OpenEngagementForm, answer_from, choices
 from .rendered import CSRF_SLOT, KeptBody, RenderedBodies, with_csrf
 from .session import current_actor

@@ -11,9 +11,10 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from ..domain.answer_library import CERTIFICATION_KINDS
 from ..domain.codes import OrgKind, Role
 from ..domain.errors import DomainError, Invalid
+from ..http.errors import status_for
 from ..messages import error_message
 from .access import container, roles_required
-from ..downloads import file_response
+from ..http.files import file_response
 from .forms import answer_from
 from .session import current_actor
 
@@ -47,7 +48,7 @@ def _act(command, done: str, error_key: str):
         if error.kind == "not_found" and error.code != "certification_not_found":
             raise
         field = str(error.context.get("field") or "form")
-        return _page({f"{error_key}.{field}": error_message(error), error_key: error_message(error)}, 422 if error.kind == "invalid" else 409)
+        return _page({f"{error_key}.{field}": error_message(error), error_key: error_message(error)}, status_for(error))
     flash(done)
     return redirect(url_for(".mine"), 303)
 

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from service.web import create_app
+from service.app import create_app
 from tests.integration.conftest import PASSWORD, People, people  # noqa: F401 - fixtures shared with integration
 
 

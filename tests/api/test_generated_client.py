@@ -19,7 +19,7 @@ import httpx
 import pytest
 from werkzeug.serving import make_server
 
-from service.web import create_app
+from service.app import create_app
 from tests.integration.conftest import PASSWORD
 
 GENERATOR = Path(sys.executable).with_name("openapi-python-client")

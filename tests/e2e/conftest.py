@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from werkzeug.serving import make_server
 
 from service.demo import DEMO_PASSWORD, load_demo
-from service.web import create_app
+from service.app import create_app
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

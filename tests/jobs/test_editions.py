@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy
 
 from service.catalogue import edition_to_dict
-from service.web import create_app
+from service.app import create_app
 from tests.api.conftest import login
 from tests.jobs.test_jobs import run_job
 

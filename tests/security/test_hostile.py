@@ -12,7 +12,7 @@ import pyotp
 import pytest
 
 from service.config import Settings
-from service.web import create_app
+from service.app import create_app
 from tests.integration.conftest import PASSWORD
 from tests.web.test_page_security import csrf_from, log_in
 

@@ -845,7 +845,7 @@ def test_openpyxl_is_loaded_on_the_first_excel_use_only():
     import sys
 
     check = (
-        "import sys; import service.web, service.projector, jobs.clock; from service.bootstrap import bootstrap; "
+        "import sys; import service.app, service.projector, jobs.clock; from service.bootstrap import bootstrap; "
         "assert 'openpyxl' not in sys.modules, 'openpyxl imported at start'"
     )
     result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, timeout=60)

@@ -1,4 +1,4 @@
-"""File downloads for the API and the pages alike: attachment, nosniff, RFC 5987 names."""
+"""File responses for the API and the pages alike: attachment, nosniff, RFC 5987 names."""
 
 from __future__ import annotations
 

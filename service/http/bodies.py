@@ -1,12 +1,13 @@
 """Request checks the schemas cannot express (JSON well-formedness, nesting depth, text
-that cannot be stored or echoed, content type), before spectree validates the body."""
+that cannot be stored or echoed, content type): the API's before any schema reads the body,
+the pages' before any view looks a value up."""
 
 from __future__ import annotations
 
 import unicodedata
-from typing import Any
+from typing import Any, Callable, Literal
 
-from flask import current_app, request
+from flask import request
 
 from ..domain.errors import ControlCharacters
 from ..domain.text import label_for
@@ -14,6 +15,8 @@ from ..messages import REQUEST_ERRORS
 
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 MAX_DEPTH = 32  # the deepest body a route takes is 4 levels; a deeper one is never valid
+
+DeclaredBody = Literal["json", "form"] | None
 
 
 class RequestValidationFailed(Exception):
@@ -43,25 +46,14 @@ class UnsupportedMediaType(MalformedRequest):
         super().__init__("unsupported_media_type", expected=expected)
 
 
-def reject_invalid_request(req: Any, _response: Any, error: Exception | None, _instance: Any, _adapter: Any) -> None:
-    """spectree ``before`` hook: hand validation failures to the one error mapper."""
-    if error is not None:
-        raise RequestValidationFailed(
-            [
-                {"loc": [str(part) for part in e.get("loc", ())], "msg": e.get("msg", ""), "type": e.get("type", "")}
-                for e in error.errors()  # type: ignore[attr-defined]
-            ]
-        )
-
-
-def check_json_body() -> None:
-    """``before_request`` of the API: a write takes the body its route declares — JSON (an
-    object, when there is a body at all) or a multipart form — and no text of the request
-    (path, query, body) holds a character that can be neither stored nor echoed."""
+def check_json_body(declared_body: Callable[[], DeclaredBody]) -> None:
+    """A write takes the body its route declares (``declared_body()``) — JSON (an object,
+    when there is a body at all) or a multipart form — and no text of the request (path,
+    query, body) holds a character that can be neither stored nor echoed."""
     check_values({**(request.view_args or {}), **fields_of(request.args)})
     if request.method not in ("POST", "PUT", "PATCH"):
         return
-    declared = _declared_body()
+    declared = declared_body()
     if declared == "form":
         if request.mimetype != "multipart/form-data":
             raise UnsupportedMediaType("multipart/form-data")
@@ -89,19 +81,6 @@ def check_json_body() -> None:
 def fields_of(values: Any) -> dict[str, Any]:
     """A query's or form's fields by name: one value as itself, a repeated one as a list."""
     return {name: found[0] if len(found) == 1 else found for name, found in values.lists()}
-
-
-def _declared_body() -> str | None:
-    """``"form"`` or ``"json"`` as the route's spectree declaration says (None: no body)."""
-    from . import spec  # the routes are declared with it; imported when first asked
-
-    view = current_app.view_functions.get(request.endpoint or "")
-    metadata = spec.get_function_metadata(view) if view else None
-    if metadata is None:
-        return None
-    if metadata.form is not None:
-        return "form"
-    return "json" if metadata.json is not None else None
 
 
 def check_values(parsed: Any) -> None:

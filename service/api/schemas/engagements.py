@@ -1,0 +1,263 @@
+"""Engagements: opening, cycles and withdrawal; the engagement, its board row, timeline, inbox and cycle diff."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field, RootModel, StrictBool, StrictInt, StrictStr
+
+from .common import ActorRef, AnswerStatusCode, Body, ExpectedVersion, OrgRef, OutcomeCode, PartyCode, ReasonCode, RequiredText, StateCode, VerdictCode
+
+
+class DroppedItemIn(Body):
+    number: StrictInt
+    reason: StrictStr = RequiredText
+
+
+class CustomItemIn(Body):
+    objective: StrictStr = Field(min_length=1, max_length=2_000)
+    party: PartyCode
+    category: StrictStr | None = Field(default=None, max_length=100)
+
+
+class OpenEngagementIn(Body):
+    connector_org_id: StrictStr = Field(max_length=36)
+    title: StrictStr = Field(min_length=1, max_length=200)
+    dropped_items: list[DroppedItemIn] = Field(default_factory=list, max_length=100)
+    custom_items: list[CustomItemIn] = Field(default_factory=list, max_length=100)
+
+
+class ReviewCycleIn(Body):
+    reason: Literal["annual", "item_changed", "advisory"]
+    items: list[StrictInt] = Field(default_factory=list, max_length=200, description="Ignored for annual: all items.")
+    note: StrictStr = Field(default="", max_length=2_000)
+    expected_version: ExpectedVersion = None
+
+
+class ReasonIn(Body):
+    reason: StrictStr = RequiredText
+    expected_version: ExpectedVersion = None
+
+
+class AsOfQuery(BaseModel):
+    as_of: StrictStr | None = Field(default=None, description="ISO 8601 instant with offset, e.g. 2026-04-01T09:00:00+09:00")
+
+
+class PageQuery(BaseModel):
+    limit: int | None = Field(default=None, ge=1, le=200)
+    after: StrictStr | None = Field(default=None, max_length=100, description="Cursor from the previous page's Link header.")
+
+
+class CycleOut(BaseModel):
+    number: int
+    reason: ReasonCode
+    items: list[int]
+
+
+class AnswerOut(BaseModel):
+    status: AnswerStatusCode
+    current_state: str
+    issues: str
+    plan: str
+    remarks: str
+    by: ActorRef
+    at: datetime | None
+    cycle: int
+
+
+class CertificationRef(BaseModel):
+    id: str
+    kind: str
+    issuer: str
+    valid_until: date
+
+
+class JudgementOut(BaseModel):
+    verdict: VerdictCode
+    comment: str
+    certification: CertificationRef | None = None
+    by: ActorRef
+    at: datetime | None
+    cycle: int
+
+
+class DroppedOut(BaseModel):
+    reason: str
+
+
+class EvidenceOut(BaseModel):
+    sha256: str
+    filename: str
+    size: int
+    content_type: str
+    by: ActorRef
+    at: datetime | None
+    cycle: int
+
+
+class ItemOut(BaseModel):
+    number: int
+    objective: str
+    party: PartyCode
+    category: str
+    custom: StrictBool
+    dropped: DroppedOut | None
+    in_cycle: bool
+    answer: AnswerOut | None
+    judgement: JudgementOut | None
+    evidence: list[EvidenceOut]
+    open_questions: int
+
+
+class FulfilmentOut(BaseModel):
+    by: ActorRef
+    at: datetime | None
+    comment: str
+
+
+class ConditionOut(BaseModel):
+    id: str
+    text: str
+    items: list[int]
+    due_on: date
+    fulfilled: FulfilmentOut | None
+
+
+class DecisionOut(BaseModel):
+    outcome: OutcomeCode
+    comment: str
+    conditions: list[ConditionOut]
+    decided_on: date
+    by: ActorRef
+    at: datetime | None
+
+
+class PostOut(BaseModel):
+    by: ActorRef
+    at: datetime | None
+    text: str
+
+
+class QuestionOut(BaseModel):
+    id: str
+    item: int
+    cycle: int
+    open: bool
+    posts: list[PostOut]
+
+
+class AdvisoryNoticeOut(BaseModel):
+    id: str
+    title: str
+    items: list[int]
+    respond_by: str | None
+    acknowledgement: PostOut | None
+
+
+class EngagementOut(BaseModel):
+    id: str
+    title: str
+    bank: OrgRef
+    connector: OrgRef
+    edition: str
+    state: StateCode
+    cycle: CycleOut
+    version: int
+    next_review_on: date | None
+    items: list[ItemOut]
+    decision: DecisionOut | None
+    conditions: list[ConditionOut]
+    questions: list[QuestionOut]
+    advisories: list[AdvisoryNoticeOut]
+
+
+class CycleSummary(BaseModel):
+    number: int
+    reason: ReasonCode
+
+
+class EngagementSummary(BaseModel):
+    id: str
+    title: str
+    bank: OrgRef
+    connector: OrgRef
+    state: StateCode
+    cycle: CycleSummary
+    version: int
+    next_review_on: date | None
+    condition_due_on: date | None = Field(description="the earliest due date of an approval condition not yet fulfilled")
+    items_total: int
+    items_in_cycle: int = Field(description="active items the current review cycle covers; `answered` counts among them")
+    answered: int
+    judged: int
+    unsatisfied: int
+    open_questions: int
+    last_activity: datetime
+
+
+class EngagementList(RootModel[list[EngagementSummary]]):
+    pass
+
+
+class TimelineActor(BaseModel):
+    id: str
+    name: str
+    org: str
+
+
+class TimelineEntry(BaseModel):
+    position: int
+    at: datetime
+    actor: TimelineActor
+    type: str
+    item: int | None
+    text: str
+    cycle: int
+    version: int
+
+
+class Timeline(RootModel[list[TimelineEntry]]):
+    pass
+
+
+class InboxEntry(BaseModel):
+    kind: Literal[
+        "answers_due",
+        "question_to_answer",
+        "reply_to_review",
+        "to_judge",
+        "decision_due",
+        "review_due",
+        "advisory_to_acknowledge",
+        "condition_overdue",
+    ]
+    engagement_id: str
+    title: str
+    item: int | None
+    ref: str | None
+    text: str
+    since: str
+    age_days: int
+
+
+class Inbox(RootModel[list[InboxEntry]]):
+    pass
+
+
+class DiffSide(BaseModel):
+    answer: dict | None
+    verdict: VerdictCode | None
+
+
+class DiffEntry(BaseModel):
+    number: int
+    objective: str
+    before: DiffSide
+    after: DiffSide
+    answer_changed: bool
+    verdict_changed: bool
+
+
+class CycleDiff(RootModel[list[DiffEntry]]):
+    pass
