@@ -9,6 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from ..domain.advisory import SEVERITIES
 from ..domain.codes import Role
 from ..domain.errors import DomainError, Invalid
+from ..http.errors import status_for
 from ..messages import error_message
 from .access import container, roles_required
 from .session import current_actor
@@ -64,7 +65,7 @@ def publish():
             severity=form.get("severity", "warning"),
         )
     except Invalid as error:
-        return _page({str(error.context.get("field") or "title"): error_message(error)}, 422)
+        return _page({str(error.context.get("field") or "title"): error_message(error)}, status_for(error))
     flash("注意喚起を公表しました。配信処理（5分ごと）が各案件へ配信します。配信の状況はこの画面に表示されます。")
     return redirect(url_for(".index"), 303)
 
@@ -77,6 +78,6 @@ def acknowledge(advisory_id: str, engagement_id: str):
     except DomainError as error:
         if error.code == "engagement_not_found":
             raise
-        return _page({f"ack-{advisory_id}-{engagement_id}": error_message(error)}, 422 if error.kind == "invalid" else 409)
+        return _page({f"ack-{advisory_id}-{engagement_id}": error_message(error)}, status_for(error))
     flash("注意喚起の確認を登録しました。")
     return redirect(url_for(".index"), 303)

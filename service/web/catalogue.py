@@ -9,6 +9,7 @@ from flask_login import login_required
 from ..domain.checklist import CheckItem
 from ..domain.codes import Role
 from ..domain.errors import DomainError
+from ..http.errors import status_for
 from ..messages import error_message
 from .access import container, roles_required
 from .session import current_actor
@@ -79,6 +80,6 @@ def publish_edition():
     except (UnicodeDecodeError, yaml.YAMLError):
         return _editions_page("JSON または YAML として読み取れません。", status=422)
     except DomainError as error:
-        return _editions_page(error_message(error), status=409 if error.kind == "conflict" else 422)
+        return _editions_page(error_message(error), status=status_for(error))
     flash(f"チェックリスト {edition.id}版を公表しました。モニタリング中の案件は順次移行します。")
     return _editions_page(diff=(edition.id, diff))
