@@ -20,11 +20,10 @@ import psycopg
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from service.bootstrap import Container
-from service.health import scheduler_heartbeat as heartbeat
 from service.storage import sqlite_path
 
 log = logging.getLogger("jobs.clock")
@@ -48,12 +47,7 @@ def run_scheduled(job_id: str) -> None:
 def beat() -> None:
     """Record that the clock is alive (read by /healthz)."""
     assert _container is not None
-    now = datetime.now(timezone.utc)
-    with _container.engine.begin() as connection:
-        if connection.scalar(select(heartbeat.c.id).where(heartbeat.c.id == 1)) is None:
-            connection.execute(heartbeat.insert().values(id=1, at=now))
-        else:
-            connection.execute(heartbeat.update().where(heartbeat.c.id == 1).values(at=now))
+    _container.health.beat()
 
 
 @contextmanager

@@ -4,33 +4,46 @@ items that changed or were added get an ``item_changed`` review cycle."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Iterable
 
 from service.bootstrap import Container
 from service.domain.actors import SYSTEM_ACTOR
+from service.domain.engagement import Engagement
 from service.domain.errors import EditionConflict, StaleVersion, WrongState
 from service.views import BoardFilter
 
+from .runner import EachDue, Tally
 
-def edition_rollout(container: Container, today: date) -> dict[str, Any]:
-    current = container.editions.current().id
-    moved, cycles, conflicts, skipped = 0, 0, [], 0
-    rows = container.views.board(SYSTEM_ACTOR, BoardFilter(state="monitoring"), paginate=False)
-    for row in rows:
-        if row["edition"] == current:
-            continue
-        engagement = container.store.engagement(SYSTEM_ACTOR, row["engagement_id"])
-        if engagement.state != "monitoring" or engagement.edition == current:
-            skipped += 1
-            continue
-        try:
-            after = container.engagements.adopt_edition(SYSTEM_ACTOR, engagement.id, expected_version=engagement.version)
-        except EditionConflict:
-            conflicts.append(row["engagement_id"])  # the reviewer resolves it by hand
-            continue
-        except (StaleVersion, WrongState):
-            skipped += 1
-            continue
-        moved += 1
-        cycles += after.cycle["number"] > engagement.cycle["number"]
-    return {"moved": moved, "cycles": cycles, "conflicts": conflicts, "skipped": skipped}
+
+class EditionRollout(EachDue):
+    id = "edition_rollout"
+    conflicts = (StaleVersion, WrongState)
+    refusals = (EditionConflict,)  # the reviewer resolves it by hand
+
+    def select(self, container: Container, today: date) -> Iterable[str]:
+        current = container.editions.current().id
+        rows = container.views.board(SYSTEM_ACTOR, BoardFilter(state="monitoring"), paginate=False)
+        return [row["engagement_id"] for row in rows if row["edition"] != current]
+
+    def load(self, container: Container, engagement_id: str) -> Engagement:
+        return container.store.engagement(SYSTEM_ACTOR, engagement_id)
+
+    def due(self, container: Container, engagement: Engagement, today: date) -> list[str]:
+        current = container.editions.current().id
+        return [current] if engagement.state == "monitoring" and engagement.edition != current else []
+
+    def command(self, container: Container, engagement: Engagement, _edition: str) -> bool:
+        """Whether moving opened a review cycle."""
+        after = container.engagements.adopt_edition(SYSTEM_ACTOR, engagement.id, expected_version=engagement.version)
+        return after.cycle["number"] > engagement.cycle["number"]
+
+    def report(self, tally: Tally) -> dict[str, Any]:
+        return {
+            "moved": len(tally.done),
+            "cycles": sum(opened for _, _, opened in tally.done),
+            "conflicts": tally.refused,
+            "skipped": tally.behind + tally.lost,
+        }
+
+
+edition_rollout = EditionRollout()

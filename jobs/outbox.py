@@ -6,9 +6,18 @@ from datetime import date
 from typing import Any
 
 from service.bootstrap import Container
-from service.mailer import deliver_outbox
+
+from .runner import Job
 
 
-def outbox(container: Container, today: date) -> dict[str, Any]:
-    container.projections.catch_up()  # messages of events written by other processes
-    return deliver_outbox(container.engine, container.postman, container.store.clock())
+class Outbox(Job):
+    """Not an ``EachDue`` loop: the mailer claims each message itself, so runs never overlap on one."""
+
+    id = "outbox"
+
+    def __call__(self, container: Container, today: date) -> dict[str, Any]:
+        container.projections.catch_up()  # messages of events written by other processes
+        return container.mailer.deliver(container.store.clock())
+
+
+outbox = Outbox()

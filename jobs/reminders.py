@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 import holidays
 
@@ -23,6 +23,8 @@ from service.domain.actors import SYSTEM_ACTOR
 from service.domain.engagement import Engagement, reminder_key
 from service.domain.errors import AlreadyReminded, StaleVersion, WrongState
 from service.views import BoardFilter
+
+from .runner import EachDue, Tally
 
 WATCHED_STATES = ("draft", "submitted", "under_review", "decided", "monitoring")
 
@@ -79,34 +81,51 @@ def pending_work(engagement: Engagement, zone: Any, n: int) -> Iterator[Pending]
             yield Pending("advisory", advisory["id"], due, 1, "connector", f"注意喚起「{advisory['title']}」の確認期限を過ぎています")
 
 
-def reminders(container: Container, today: date) -> dict[str, Any]:
-    n = container.settings.reminder_business_days
-    zone = container.settings.timezone
-    calendar = BusinessCalendar()
-    sent, skipped = 0, 0
-    rows = container.views.board(SYSTEM_ACTOR, BoardFilter(), paginate=False)
-    for row in rows:
-        if row["state"] not in WATCHED_STATES:
-            continue
-        engagement = container.store.engagement(SYSTEM_ACTOR, row["engagement_id"])
-        for work in pending_work(engagement, zone, n):
-            age = calendar.days_between(work.since, today)
+@dataclass(frozen=True)
+class Reminder:
+    work: Pending
+    stage: int  # 1: the reminder, 2: the escalation to both sides
+
+
+class Reminders(EachDue):
+    id = "reminders"
+    conflicts = (AlreadyReminded, StaleVersion, WrongState)
+
+    def __init__(self) -> None:
+        self.calendar = BusinessCalendar()
+
+    def select(self, container: Container, today: date) -> Iterable[str]:
+        rows = container.views.board(SYSTEM_ACTOR, BoardFilter(), paginate=False)
+        return [row["engagement_id"] for row in rows if row["state"] in WATCHED_STATES]
+
+    def load(self, container: Container, engagement_id: str) -> Engagement:
+        return container.store.engagement(SYSTEM_ACTOR, engagement_id)
+
+    def due(self, container: Container, engagement: Engagement, today: date) -> list[Reminder]:
+        """Each stage whose business days have passed and that was not sent yet."""
+        n = container.settings.reminder_business_days
+        due = []
+        for work in pending_work(engagement, container.settings.timezone, n):
+            age = self.calendar.days_between(work.since, today)
             for stage, threshold in ((1, work.first_after), (2, work.first_after + n)):
-                if age < threshold or reminder_key(work.kind, work.ref, stage) in engagement.reminders:
-                    continue
-                try:
-                    engagement = container.engagements.send_reminder(
-                        SYSTEM_ACTOR,
-                        engagement.id,
-                        kind=work.kind,
-                        ref=work.ref,
-                        stage=stage,
-                        to=work.to if stage == 1 else "both",
-                        text=work.text,
-                    )
-                except (AlreadyReminded, StaleVersion, WrongState):
-                    skipped += 1
-                    engagement = container.store.engagement(SYSTEM_ACTOR, row["engagement_id"])
-                    continue
-                sent += 1
-    return {"sent": sent, "skipped": skipped}
+                if age >= threshold and reminder_key(work.kind, work.ref, stage) not in engagement.reminders:
+                    due.append(Reminder(work, stage))
+        return due
+
+    def command(self, container: Container, engagement: Engagement, reminder: Reminder) -> Engagement:
+        work = reminder.work
+        return container.engagements.send_reminder(
+            SYSTEM_ACTOR,
+            engagement.id,
+            kind=work.kind,
+            ref=work.ref,
+            stage=reminder.stage,
+            to=work.to if reminder.stage == 1 else "both",
+            text=work.text,
+        )
+
+    def report(self, tally: Tally) -> dict[str, Any]:
+        return {"sent": len(tally.done), "skipped": tally.lost}
+
+
+reminders = Reminders()

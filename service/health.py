@@ -1,10 +1,16 @@
-"""Liveness facts other processes record (the clock's heartbeat)."""
+"""Liveness facts the clock records and operators read: job runs and the clock's heartbeat.
+Jobs, /healthz, /metrics and the advisory desk go through ``Health``, so the tables are
+written and read in one place."""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Integer, String, Table, Text
+import json
+from datetime import date, datetime, timezone
+from typing import Any
 
-from .storage import Base
+from sqlalchemy import Column, DateTime, Engine, Integer, String, Table, Text, func, select
+
+from .storage import Base, as_utc
 
 scheduler_heartbeat = Table(
     "scheduler_heartbeat",
@@ -24,3 +30,47 @@ job_runs = Table(
     Column("outcome", String(10), nullable=False),  # ok | failed
     Column("result", Text, nullable=False),
 )
+
+
+class Health:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def record_run(self, job: str, today: date, started_at: datetime, outcome: str, result: Any) -> None:
+        """One run of a job (``ok`` or ``failed``) with what it answered, for /metrics and operators."""
+        with self.engine.begin() as connection:
+            connection.execute(
+                job_runs.insert().values(
+                    job=job,
+                    today=today.isoformat(),
+                    started_at=started_at,
+                    finished_at=datetime.now(timezone.utc),
+                    outcome=outcome,
+                    result=json.dumps(result, ensure_ascii=False, default=str),
+                )
+            )
+
+    def run_counts(self) -> list[tuple[str, str, int]]:
+        """(job, outcome, runs) for every job that has run."""
+        with self.engine.connect() as connection:
+            return [
+                (job, outcome, count)
+                for job, outcome, count in connection.execute(
+                    select(job_runs.c.job, job_runs.c.outcome, func.count()).group_by(job_runs.c.job, job_runs.c.outcome)
+                )
+            ]
+
+    def beat(self) -> None:
+        """Record that the clock is alive now."""
+        now = datetime.now(timezone.utc)
+        with self.engine.begin() as connection:
+            if connection.scalar(select(scheduler_heartbeat.c.id).where(scheduler_heartbeat.c.id == 1)) is None:
+                connection.execute(scheduler_heartbeat.insert().values(id=1, at=now))
+            else:
+                connection.execute(scheduler_heartbeat.update().where(scheduler_heartbeat.c.id == 1).values(at=now))
+
+    def last_beat(self) -> datetime | None:
+        """When the clock last beat (None: no clock has ever run); raises when the database is down."""
+        with self.engine.connect() as connection:
+            beat = connection.scalar(select(scheduler_heartbeat.c.at))
+        return as_utc(beat) if beat is not None else None

@@ -11,9 +11,6 @@ import structlog
 from flask import Blueprint, Flask, abort, current_app, g, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
-from sqlalchemy import func, select, text
-
-from ..health import job_runs, scheduler_heartbeat
 
 bp = Blueprint("ops", __name__)
 access_log = structlog.get_logger("access")
@@ -33,11 +30,8 @@ class StoreCollector:
         lag.add_metric([], container.projections.lag())
         yield lag
         runs = CounterMetricFamily("fisc_job_runs", "Scheduled job runs recorded", labels=["job", "outcome"])
-        with container.engine.connect() as connection:
-            for job, outcome, count in connection.execute(
-                select(job_runs.c.job, job_runs.c.outcome, func.count()).group_by(job_runs.c.job, job_runs.c.outcome)
-            ):
-                runs.add_metric([job, outcome], count)
+        for job, outcome, count in container.health.run_counts():
+            runs.add_metric([job, outcome], count)
         yield runs
 
 
@@ -87,16 +81,11 @@ def healthz():
     """Database reachable, read models caught up, clock beating (200, or 503 when the database is down)."""
     container = current_app.extensions["container"]
     try:
-        with container.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-            beat = connection.scalar(select(scheduler_heartbeat.c.at))
+        beat = container.health.last_beat()  # a query: it also proves the database answers
     except Exception as error:  # any database failure is what this endpoint reports
         return jsonify({"status": "down", "database": f"unreachable: {type(error).__name__}"}), 503
     lag = container.projections.lag()
-    age = None
-    if beat is not None:
-        beat = beat if beat.tzinfo else beat.replace(tzinfo=timezone.utc)
-        age = round((datetime.now(timezone.utc) - beat).total_seconds())
+    age = None if beat is None else round((datetime.now(timezone.utc) - beat).total_seconds())
     degraded = lag > 1000 or age is None or age > HEARTBEAT_STALE_SECONDS
     return jsonify(
         {
