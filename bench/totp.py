@@ -29,7 +29,7 @@ def _oldest_safe_step() -> int:
 
 def enrol(container: object, actor: object, state: Path) -> str | None:
     """Enrol a TOTP secret for ``actor``; ``None`` when this code base has no TOTP."""
-    auth = getattr(container, "authenticator", None)
+    auth = getattr(container, "second_factor", None) or getattr(container, "authenticator", None)
     if auth is None or not hasattr(auth, "start_totp_enrolment") or not hasattr(auth, "confirm_totp"):
         return None
     import pyotp

@@ -92,6 +92,12 @@ def admin_scope(by: Actor | None, org_kind: str | None) -> AdminScope:
     return EVERY_ORG if org_kind == OrgKind.OPERATOR.value else AdminScope(by.org_id)
 
 
+def actor_of(session: Session, user: User) -> Actor:
+    """The user as an actor, with the organisation name as it is now."""
+    org = session.get(Org, user.org_id)
+    return Actor(id=user.id, name=user.name, org_id=org.id, org_name=org.name, role=Role(user.role))
+
+
 class Accounts:
     """Use cases on organisations and users."""
 
@@ -108,13 +114,13 @@ class Accounts:
         org_kind = session.scalar(select(Org.kind).where(Org.id == by.org_id)) if by is not None else None
         return admin_scope(by, org_kind)
 
-    def scope(self, by: Actor | None) -> AdminScope:
+    def manages_every_org(self, actor: Actor) -> bool:
+        """An admin of the operator: the one who adds organisations and reads every
+        organisation's security events."""
+        if actor.role is not Role.ADMIN:
+            return False
         with self.sessions() as session:
-            return self._scope(session, by)
-
-    def sees_every_org(self, viewer: Actor) -> bool:
-        """An admin of the operator: the one viewer of every organisation's security events."""
-        return viewer.role is Role.ADMIN and self.scope(viewer) == EVERY_ORG
+            return self._scope(session, actor) == EVERY_ORG
 
     # ------------------------------------------------------------------ organisations
 
@@ -153,7 +159,8 @@ class Accounts:
 
     def managed_orgs(self, by: Actor | None) -> list[Org]:
         """The organisations ``by`` manages (its own, or every one for the operator's admins)."""
-        scope = self.scope(by)
+        with self.sessions() as session:
+            scope = self._scope(session, by)
         return [org for org in self.orgs() if scope.covers(org.id)]
 
     # ------------------------------------------------------------------ users
@@ -209,7 +216,7 @@ class Accounts:
                 return None
             if not self._verify(user.password_hash, password):
                 return None
-            return self.actor_of(session, user)
+            return actor_of(session, user)
 
     @functools.cached_property
     def _dummy_hash(self) -> str:
@@ -239,13 +246,7 @@ class Accounts:
             user = session.get(User, user_id)
             if user is None or not user.active:
                 return None
-            return self.actor_of(session, user)
-
-    @staticmethod
-    def actor_of(session: Session, user: User) -> Actor:
-        """The user as an actor, with the organisation name as it is now."""
-        org = session.get(Org, user.org_id)
-        return Actor(id=user.id, name=user.name, org_id=org.id, org_name=org.name, role=Role(user.role))
+            return actor_of(session, user)
 
     def users(self, by: Actor | None = None) -> list[User]:
         """The users ``by`` manages (every user for the command line and the operator's admins)."""

@@ -12,7 +12,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_login import current_user, login_required, login_user, logout_user
 from markupsafe import Markup
 
-from ..auth import MfaEnrolmentRequired
+from ..auth.authenticator import MfaEnrolmentRequired
 from ..domain.codes import Role
 from ..domain.errors import AccountLocked, Invalid, InvalidCredentials, TotpRequired
 from ..domain.text import parse_date
@@ -94,7 +94,7 @@ URL_SAFE = "/?&=#%:@!$'()*+,;~-._"
 @login_required
 def logout():
     """Ends this session and every other session and API token of the user."""
-    container().authenticator.end_everything(current_actor(), "logout")
+    container().authenticator.sign_out_everywhere(current_actor(), "logout")
     logout_user()
     session.clear()
     flash("ログアウトしました。")
@@ -114,38 +114,45 @@ def require_mfa_enrolment():
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
 def account():
-    auth = container().authenticator
+    c = container()
     actor = current_actor()
     form = TotpConfirmForm()
     secret = session.get("totp_pending")
     if form.validate_on_submit() and secret:
         try:
-            auth.confirm_totp(actor, secret, form.code.data)
+            c.second_factor.confirm_totp(actor, secret, form.code.data)
         except Invalid as error:
             form.code.errors = [error_message(error)]
         else:
             session.pop("totp_pending", None)
-            auth.finish_mfa(current_user.session_id)
+            c.authenticator.finish_mfa(current_user.session_id)
             flash("ワンタイムコードによる二要素認証を有効にしました。")
             return redirect(url_for("auth.account"))
     qr = None
     if secret:
-        qr = Markup(segno.make(auth.totp_uri(actor, secret), error="m").svg_inline(scale=4))
+        qr = Markup(segno.make(c.second_factor.totp_uri(actor, secret), error="m").svg_inline(scale=4))
+    return _account_page(PasswordForm(), form, qr)
+
+
+def _account_page(password_form: PasswordForm, totp_form: TotpConfirmForm, qr: Markup | None) -> str:
+    """The account page (login history, second factor, password), as shown and as refused."""
+    c = container()
+    actor = current_actor()
     return render_template(
         "account.html",
-        password_form=PasswordForm(),
-        history=auth.login_history(actor),
-        has_totp=auth.has_totp(actor),
-        pending_secret=secret,
+        password_form=password_form,
+        history=c.authenticator.login_history(actor),
+        has_totp=c.second_factor.has_totp(actor),
+        pending_secret=session.get("totp_pending"),
         qr=qr,
-        form=form,
+        form=totp_form,
     )
 
 
 @bp.post("/account/totp")
 @login_required
 def start_totp():
-    session["totp_pending"] = container().authenticator.start_totp_enrolment()
+    session["totp_pending"] = container().second_factor.start_totp_enrolment()
     return redirect(url_for("auth.account"))
 
 
@@ -165,20 +172,7 @@ def change_password():
             session.clear()
             flash("パスワードを変更しました。新しいパスワードでログインしてください。")
             return redirect(url_for("auth.login"), 303)
-    auth = container().authenticator
-    actor = current_actor()
-    return (
-        render_template(
-            "account.html",
-            password_form=form,
-            history=auth.login_history(actor),
-            has_totp=auth.has_totp(actor),
-            pending_secret=session.get("totp_pending"),
-            qr=None,
-            form=TotpConfirmForm(),
-        ),
-        422,
-    )
+    return _account_page(form, TotpConfirmForm(), None), 422
 
 
 @bp.get("/security-log")
@@ -191,7 +185,7 @@ def security_log():
         abort(403)
     c = container()
     zone = c.settings.timezone
-    everything = c.accounts.sees_every_org(actor)
+    everything = c.accounts.manages_every_org(actor)
     args = request.args
     problems, where = security_log_filter(args, zone)
     try:

@@ -148,7 +148,7 @@ def test_tokens_expire_die_on_logout_and_logins_lock(client, app, people, caller
 
 
 def test_totp_is_required_once_enrolled_and_each_code_works_once(client, app, people):
-    auth = app.extensions["container"].authenticator
+    auth = app.extensions["container"].second_factor
     secret = auth.start_totp_enrolment()
     enrolled_code = pyotp.TOTP(secret).now()
     auth.confirm_totp(people.reviewer, secret, enrolled_code)

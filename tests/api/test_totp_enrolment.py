@@ -12,7 +12,7 @@ import pyotp
 import pytest
 
 from service.bootstrap import bootstrap
-from service.web import create_app
+from service.app import create_app
 from tests.integration.conftest import PASSWORD
 
 
@@ -75,13 +75,13 @@ def test_enrolment_tokens_are_short_lived_and_die_with_the_credentials(mfa_app, 
     assert api.post("/api/v1/auth/totp/enrol", headers=bearer(ordinary)).status_code == 401  # an API token is not one
 
     token = enrolment_token(api)
-    clock = container.authenticator.clock
-    container.authenticator.clock = lambda: clock() + timedelta(minutes=11)
+    clock = container.second_factor.clock
+    container.second_factor.clock = lambda: clock() + timedelta(minutes=11)
     try:
         expired = api.post("/api/v1/auth/totp/enrol", headers=bearer(token))
         assert expired.status_code == 401 and expired.json["error"]["code"] == "invalid_token"
     finally:
-        container.authenticator.clock = clock
+        container.second_factor.clock = clock
 
     token = enrolment_token(api)
     container.accounts.set_active(people.reviewer.id, False)
