@@ -12,9 +12,9 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
-from .actors import Actor
+from .actors import Actor, Side
 from .codes import Role
-from .engagement import checked_answer
+from .answers import checked_answer
 from .text import clean_text, one_line, parse_date
 from .errors import Invalid, NotFound, RoleNotAllowed
 
@@ -72,15 +72,25 @@ class AnswerLibrary(Aggregate):
         if actor.role is not Role.CONNECTOR:
             raise RoleNotAllowed("回答ライブラリを編集できるのはAPI接続先の担当者です。")
 
+    @classmethod
+    def editable_by(cls, actor: Actor) -> bool:
+        """Whether ``actor`` keeps a library (their organisation's): the guard every library
+        command runs, asked without acting, for pages that offer to fill or save one."""
+        try:
+            cls._require_connector(actor)
+        except RoleNotAllowed:
+            return False
+        return True
+
     def _require_own(self, actor: Actor) -> None:
         self._require_connector(actor)
         if actor.org_id != self.connector["id"]:
             raise RoleNotAllowed("他社の回答ライブラリは編集できません。")
 
     def may_read(self, actor: Actor) -> bool:
-        if actor.role is Role.CONNECTOR:
+        if actor.side is Side.CONNECTOR:
             return actor.org_id == self.connector["id"]
-        if actor.role in (Role.REVIEWER, Role.AUDITOR):
+        if actor.side is Side.BANK:
             return any(bank["id"] == actor.org_id for bank in self.shared_with)
         return actor.role is Role.SYSTEM
 

@@ -2,7 +2,8 @@
 
 Per-item counts (answered, judged, unsatisfied, open questions) come from the
 item matrix at query time (``service.views``), so this table holds only
-engagement-level facts and rebuilds independently.
+engagement-level facts and rebuilds independently. The state is copied from the
+events that change it, never worked out here.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from typing import Any
 
 from sqlalchemy import Column, Connection, DateTime, Index, Integer, String, Table, Text
 
+from ..domain.codes import State
+from ..domain.engagement_rules import state_after_decision
 from ..domain.text import fold
 from ..storage import Base
 from .runner import Projection
@@ -44,8 +47,29 @@ board = Table(
 )
 
 
+# Events stored before they carried the state they move to: the state their event method set then
+# (and still sets when it replays them), so the board of an old store reads as it always did.
+STATE_BEFORE_EVENTS_CARRIED_IT = {
+    "Submitted": State.SUBMITTED.value,
+    "QuestionAsked": State.UNDER_REVIEW.value,
+    "ItemJudged": State.UNDER_REVIEW.value,
+    "ReviewCycleStarted": State.DRAFT.value,
+    "Withdrawn": State.WITHDRAWN.value,
+}
+
+
 def search_text(title: str, bank_name: str, connector_name: str) -> str:
     return fold("\n".join((title, bank_name, connector_name)))
+
+
+def state_carried(event: Any) -> str:
+    """The state a state-changing event moved its engagement to."""
+    state = getattr(event, "state", None)
+    if state is not None:
+        return state
+    if type(event).__name__ == "Decided":
+        return state_after_decision(event.outcome)
+    return STATE_BEFORE_EVENTS_CARRIED_IT[type(event).__name__]
 
 
 class BoardProjection(Projection):
@@ -63,9 +87,10 @@ class BoardProjection(Projection):
         super().apply(connection, event, position)
 
     def _set(self, event: Any, **values: Any) -> None:
-        if "state" in values:
-            values["state_since"] = event.timestamp
-        self.rows.update(self.rows.get(str(event.originator_id)), **values)
+        row = self.rows.get(str(event.originator_id))
+        if row is not None and values.get("state", row["state"]) != row["state"]:
+            values["state_since"] = event.timestamp  # a state kept (a second question) keeps its time
+        self.rows.update(row, **values)
 
     def on_Opened(self, _connection: Connection, event: Any, _position: int) -> None:
         self.rows.put(
@@ -91,22 +116,16 @@ class BoardProjection(Projection):
         )
 
     def on_Submitted(self, _connection: Connection, event: Any, _position: int) -> None:
-        self._set(event, state="submitted")
+        self._set(event, state=state_carried(event))
 
     def on_QuestionAsked(self, _connection: Connection, event: Any, _position: int) -> None:
-        self._under_review(event)
+        self._set(event, state=state_carried(event))
 
     def on_ItemJudged(self, _connection: Connection, event: Any, _position: int) -> None:
-        self._under_review(event)
-
-    def _under_review(self, event: Any) -> None:
-        row = self.rows.get(str(event.originator_id))
-        if row is not None and row["state"] == "submitted":
-            self._set(event, state="under_review")
+        self._set(event, state=state_carried(event))
 
     def on_Decided(self, _connection: Connection, event: Any, _position: int) -> None:
-        state = "decided" if event.outcome == "rejected" else "monitoring"
-        self._set(event, state=state, outcome=event.outcome, next_review_on=event.next_review_on)
+        self._set(event, state=state_carried(event), outcome=event.outcome, next_review_on=event.next_review_on)
         row = self.rows.get(str(event.originator_id))
         self._set_conditions(event, {**json.loads(row["open_conditions"]), **{c["id"]: c["due_on"] for c in event.conditions}})
 
@@ -122,11 +141,11 @@ class BoardProjection(Projection):
         )
 
     def on_ReviewCycleStarted(self, _connection: Connection, event: Any, _position: int) -> None:
-        self._set(event, state="draft", cycle=event.cycle, cycle_reason=event.reason, outcome=None)
+        self._set(event, state=state_carried(event), cycle=event.cycle, cycle_reason=event.reason, outcome=None)
 
     def on_EditionAdopted(self, _connection: Connection, event: Any, _position: int) -> None:
         self._set(event, edition=event.edition)
 
     def on_Withdrawn(self, _connection: Connection, event: Any, _position: int) -> None:
-        self._set(event, state="withdrawn", next_review_on=None)
+        self._set(event, state=state_carried(event), next_review_on=None)
         self._set_conditions(event, {})

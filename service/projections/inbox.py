@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Column, Connection, DateTime, Index, Integer, String, Table
 
+from ..domain.actors import Side
 from ..storage import Base
 from .parties import RemembersParties, parties_table
 from .runner import Projection
@@ -33,8 +34,6 @@ inbox = Table(
 
 parties = parties_table("rm_inbox_parties")
 
-SIDE_OF_ROLE = {"reviewer": "bank", "connector": "connector"}
-
 
 def excerpt(text: str, limit: int = 120) -> str:
     text = " ".join(text.split())
@@ -50,15 +49,15 @@ class InboxProjection(RemembersParties, Projection):
         super().__init__()
         self.rows = self.buffer(inbox)
 
-    def _wait_for(self, event: Any, *, kind: str, ref: str, side: str, item: int | None, text: str) -> None:
+    def _wait_for(self, event: Any, *, kind: str, ref: str, side: Side, item: int | None, text: str) -> None:
         engagement = self.parties_of(event)
         self.rows.put(
             {
                 "engagement_id": str(event.originator_id),
                 "kind": kind,
                 "ref": ref,
-                "org_id": engagement["bank_id"] if side == "bank" else engagement["connector_id"],
-                "side": side,
+                "org_id": engagement["bank_id"] if side is Side.BANK else engagement["connector_id"],
+                "side": side.value,
                 "title": engagement["title"],
                 "item": item,
                 "text": excerpt(text),
@@ -72,17 +71,17 @@ class InboxProjection(RemembersParties, Projection):
             self.rows.remove(row)
 
     def on_QuestionAsked(self, _connection: Connection, event: Any, _position: int) -> None:
-        self._wait_for(event, kind="question", ref=event.question_id, side="connector", item=event.number, text=event.text)
+        self._wait_for(event, kind="question", ref=event.question_id, side=Side.CONNECTOR, item=event.number, text=event.text)
 
     def on_ReplyPosted(self, _connection: Connection, event: Any, _position: int) -> None:
-        other = "connector" if SIDE_OF_ROLE.get(event.actor["role"]) == "bank" else "bank"
+        other = Side.of(event.actor["role"]).other  # a reply waits for the side that did not post it
         self._wait_for(event, kind="question", ref=event.question_id, side=other, item=event.number, text=event.text)
 
     def on_QuestionClosed(self, _connection: Connection, event: Any, _position: int) -> None:
         self._done(event, kind="question", ref=event.question_id)
 
     def on_AdvisoryNoticed(self, _connection: Connection, event: Any, _position: int) -> None:
-        self._wait_for(event, kind="advisory", ref=event.advisory_id, side="connector", item=None, text=event.title)
+        self._wait_for(event, kind="advisory", ref=event.advisory_id, side=Side.CONNECTOR, item=None, text=event.title)
 
     def on_AdvisoryAcknowledged(self, _connection: Connection, event: Any, _position: int) -> None:
         self._done(event, kind="advisory", ref=event.advisory_id)

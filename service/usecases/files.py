@@ -6,14 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from ..blobs import BlobStore
-from ..domain.actors import Actor
+from ..domain.actors import Actor, Side
 from ..domain.codes import Role
 from ..domain.engagement import Engagement
 from ..domain.errors import EngagementNotFound, RoleNotAllowed
 from ..editions import Editions
 from .base import UseCases
 from .ports import ExportLog, ReadYourWrites
-from .store import BANK_ROLES, ReviewStore
+from .store import ReviewStore
 
 
 class Files(UseCases):
@@ -55,7 +55,7 @@ class Files(UseCases):
         from ..xlsx.export import export_engagement  # openpyxl is loaded on the first Excel use, not in every process
 
         engagement = self.store.visible(actor, engagement_id)
-        data = export_engagement(engagement, self.editions.get(engagement.edition), include_review=actor.role in BANK_ROLES)
+        data = export_engagement(engagement, self.editions.get(engagement.edition), include_review=actor.side is Side.BANK)
         self.export_log.record("export", "success", actor=actor, what="xlsx", engagement_id=str(engagement.id))
         return data, engagement
 
@@ -67,8 +67,7 @@ class Files(UseCases):
             raise RoleNotAllowed("回答を取り込めるのはAPI接続先または審査担当者です。")
         engagement = self.store.for_update(actor, engagement_id, expected_version)
         engagement.require(actor, "write_some")
-        side = "connector" if actor.role is Role.CONNECTOR else "bank"
-        changes = import_answers(data, engagement, self.editions.get(engagement.edition), side=side)
+        changes = import_answers(data, engagement, self.editions.get(engagement.edition), side=actor.side.value)
         for change in changes:
             engagement.save_answer(
                 actor,

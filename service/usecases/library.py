@@ -8,15 +8,16 @@ from typing import Any
 
 from ..accounts import Accounts
 from ..blobs import BlobStore, StoredBlob
-from ..domain.actors import Actor
+from ..domain.actors import Actor, Side
 from ..domain.answer_library import AnswerLibrary
 from ..domain.codes import OrgKind, Role
-from ..domain.engagement import Engagement, answer_fields
+from ..domain.answers import answer_fields
+from ..domain.engagement import Engagement
 from ..domain.errors import NotFound, RoleNotAllowed
 from .base import UseCases
 from .engagements import org_of_kind
 from .ports import ExportLog, LibraryIndex, ReadYourWrites
-from .store import BANK_ROLES, ReviewStore
+from .store import ReviewStore
 
 
 class LibraryNotFound(NotFound):
@@ -114,7 +115,7 @@ class Libraries(UseCases):
         library = self.store.stored_library(connector_org_id)
         visible = library is not None and (
             library.may_read(actor)
-            or (actor.role in BANK_ROLES and self.index.bank_reviews(actor.org_id, connector_org_id))
+            or (actor.side is Side.BANK and self.index.bank_reviews(actor.org_id, connector_org_id))
         )
         if not visible:
             raise LibraryNotFound("第三者認証が見つかりません。")

@@ -13,13 +13,10 @@ from eventsourcing.persistence import IntegrityError
 
 from ..domain.actors import Actor
 from ..domain.answer_library import AnswerLibrary, library_id
-from ..domain.codes import Role
 from ..domain.engagement import Engagement
 from ..domain.errors import AsOfInFuture, EngagementNotFound, EngagementNotYetOpened, Invalid, StaleVersion
 from ..domain.text import label_for, parse_instant
 from .ports import Clock, TimelineIndex, utc_now
-
-BANK_ROLES = (Role.REVIEWER, Role.AUDITOR)
 
 
 class InvalidExpectedVersion(Invalid):
@@ -131,19 +128,9 @@ class ReviewStore(Application):
             engagement = self._get(key, copy=copy)
         except (ValueError, AggregateNotFoundError):
             raise EngagementNotFound("審査案件が見つかりません。") from None
-        if not isinstance(engagement, Engagement) or not self._may_see(actor, engagement):
+        if not isinstance(engagement, Engagement) or not engagement.visible_to(actor):
             raise EngagementNotFound("審査案件が見つかりません。")
         return engagement
-
-    @staticmethod
-    def _may_see(actor: Actor, engagement: Engagement) -> bool:
-        if actor.role is Role.SYSTEM:
-            return True
-        if actor.role in BANK_ROLES:
-            return actor.org_id == engagement.bank["id"]
-        if actor.role is Role.CONNECTOR:
-            return actor.org_id == engagement.connector["id"]
-        return False  # liaison and admin never see engagement contents
 
     def for_update(self, actor: Actor, engagement_id: Any, expected_version: Any) -> Engagement:
         """The engagement to change, refused when the writer read an older version."""

@@ -1,278 +1,27 @@
-"""Engagement pages: opening (tailoring), the item-by-item review page, the timeline
-with its as-of picker, and the cycle-to-cycle diff. Every form posts to one use case."""
+"""The engagement forms: every POST runs one use case through ``_act``, which answers a
+refusal with the review page again (what was typed kept, the status from ``status_for``).
+The routes join the blueprint of engagement_page.py, which draws the pages they return to."""
 
 from __future__ import annotations
 
-import functools
-import uuid
-from datetime import datetime
 from typing import Any, Callable
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup
-from werkzeug.datastructures import MultiDict
+from flask import flash, redirect, request, url_for
 
-from ..domain.checklist import CheckItem, Party
-from ..domain.codes import CycleReason, Role, State, Verdict
-from ..domain.engagement import Engagement, answer_gaps
+from ..domain.codes import Role
+from ..domain.engagement import Engagement
 from ..domain.errors import DomainError, Invalid
-from ..domain.text import parse_instant
-from ..messages import error_message
-from .access import container, roles_required
-from ..xlsx.errors import XlsxImportError, XlsxTooLarge
+from ..http.errors import status_for
 from ..http.files import XLSX_TYPE, file_response, xlsx_filename
-from .forms import OpenEngagementForm, answer_from, choices
-from .rendered import CSRF_SLOT, KeptBody, RenderedBodies, with_csrf
+from ..messages import error_message
+from ..xlsx.errors import XlsxImportError, XlsxTooLarge
+from .access import container, roles_required
+from .engagement_page import MAX_CONDITION_ROWS, READERS, bp, render_review
+from .forms import answer_from
 from .session import current_actor
 
-bp = Blueprint("engagements", __name__, url_prefix="/engagements")
-READERS = (Role.REVIEWER, Role.CONNECTOR, Role.AUDITOR)
-MAX_CUSTOM_ROWS = 5
-MAX_CONDITION_ROWS = 3
 
-
-# ---------------------------------------------------------------- opening
-
-
-@bp.route("/new", methods=["GET", "POST"])
-@roles_required(Role.REVIEWER)
-def new():
-    c = container()
-    form = OpenEngagementForm()
-    form.connector_org_id.choices = choices(
-        [("", "選択してください")] + [(org.id, org.name) for org in c.accounts.orgs() if org.kind == "connector"]
-    )
-    edition = c.editions.current()
-    errors: dict[str, str] = {}
-    if request.method == "POST" and form.validate_on_submit():
-        dropped = [
-            {"number": item.number, "reason": request.form.get(f"reason-{item.number}", "")}
-            for item in edition.items
-            if request.form.get(f"drop-{item.number}")
-        ]
-        custom = [
-            {"objective": request.form.get(f"custom-objective-{i}", "").strip(), "party": request.form.get(f"custom-party-{i}")}
-            for i in range(MAX_CUSTOM_ROWS)
-            if request.form.get(f"custom-objective-{i}", "").strip()
-        ]
-        try:
-            engagement = c.engagements.open_engagement(
-                current_actor(),
-                connector_org_id=form.connector_org_id.data,
-                title=form.title.data,
-                dropped_items=dropped,
-                custom_items=custom,
-            )
-        except Invalid as error:
-            errors[_field_key(error)] = error_message(error)
-        else:
-            flash("審査案件を作成しました。API接続先の回答を待ちます。")
-            return redirect(url_for(".show", engagement_id=engagement.id), 303)
-    status = 422 if request.method == "POST" else 200
-    return (
-        render_template(
-            "engagement_new.html",
-            form=form,
-            edition=edition,
-            errors=errors,
-            values=request.form,
-            custom_rows=range(MAX_CUSTOM_ROWS),
-            parties=list(Party),
-        ),
-        status,
-    )
-
-
-def _field_key(error: DomainError) -> str:
-    """``dropped_items[3].reason`` → ``dropped_items``: where to show the message."""
-    return str(error.context.get("field") or "form").split("[")[0].split(".")[0]
-
-
-# ---------------------------------------------------------------- the review page
-
-
-def rendered_bodies() -> RenderedBodies:
-    return current_app.extensions["rendered_bodies"]
-
-
-@bp.get("/<engagement_id>")
-@roles_required(*READERS)
-def show(engagement_id: str):
-    as_of = _as_of(request.args.get("as_of"))
-    return _render(engagement_id, as_of=as_of)
-
-
-def _as_of(value: str | None) -> datetime | None:
-    """The past moment asked for, as UTC (typed without an offset: the deployment's zone)."""
-    return parse_instant(value, "as_of", container().settings.timezone) if value else None
-
-
-def _render(
-    engagement_id: str,
-    *,
-    as_of: datetime | None = None,
-    errors: dict[str, dict[str, str]] | None = None,
-    values: dict[str, MultiDict] | None = None,
-    status: int = 200,
-    import_errors: list[dict[str, str]] | None = None,
-):
-    c = container()
-    actor = current_actor()
-    current_edition = c.editions.current().id
-    # kept: the current page as drawn for this viewer; never a past moment, nor a re-rendered
-    # form (what was typed belongs to this response only)
-    keepable = as_of is None and not (errors or values or import_errors)
-    if keepable:
-        kept = _kept_body(c, actor, engagement_id, current_edition)
-        if kept is not None:
-            return _page(kept.title, kept.html), status
-    engagement = c.store.engagement(actor, engagement_id, as_of=as_of)
-    read_only = as_of is not None or actor.role is Role.AUDITOR
-    connector_id = engagement.connector["id"]
-    certifications = _usable_certifications(c, connector_id)
-    body = _render_body(c, engagement, actor, as_of, read_only, certifications, current_edition, errors, values, import_errors)
-    if keepable:
-        key = _body_key(c, actor, engagement.id, engagement.version, current_edition)
-        rendered_bodies().put(key, (connector_id, repr(certifications)), engagement.title, body)
-    return _page(engagement.title, body), status
-
-
-def _body_key(c: Any, actor: Any, engagement_id: uuid.UUID, version: int, edition: str) -> tuple:
-    """What a kept body is drawn from besides the connector's certifications (its stamp). A body
-    is kept only after the viewer was allowed to see the engagement, and the viewer is in the
-    key, so finding one is also that permission (an engagement never changes hands)."""
-    return (engagement_id, version, actor.id, actor.org_id, actor.role, edition, c.store.today())
-
-
-def _kept_body(c: Any, actor: Any, engagement_id: str, edition: str) -> KeptBody | None:
-    """The body kept for this viewer at the engagement's current version, if the certifications
-    it offers are still the usable ones: one indexed read of the last event, no replay and no
-    copy of the aggregate."""
-    try:
-        key_id = uuid.UUID(engagement_id)
-    except ValueError:
-        return None
-    version = c.store.current_version(key_id)
-    kept = rendered_bodies().get(_body_key(c, actor, key_id, version, edition)) if version else None
-    if kept is None:
-        return None
-    connector_id, certifications = kept.stamp
-    return kept if repr(_usable_certifications(c, connector_id)) == certifications else None
-
-
-def _page(title: str, body: str) -> str:
-    return render_template("engagement.html", title=title, body=Markup(with_csrf(body, generate_csrf())))
-
-
-def _render_body(
-    c: Any,
-    engagement: Engagement,
-    actor: Any,
-    as_of: datetime | None,
-    read_only: bool,
-    certifications: list[dict[str, Any]],
-    current_edition: str,
-    errors: dict[str, dict[str, str]] | None,
-    values: dict[str, MultiDict] | None,
-    import_errors: list[dict[str, str]] | None,
-) -> str:
-    """The review page's body; forms carry ``CSRF_SLOT`` in place of the session's token."""
-    edition = c.editions.get(engagement.edition)
-    catalogue = {item.number: item for item in edition.items}
-    items = [
-        _item_view(engagement, item, catalogue.get(item["number"]), actor, read_only, certifications)
-        for item in engagement.items
-    ]
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for view in items:
-        groups.setdefault(view["category"], []).append(view)
-    return render_template(
-        "_engagement_body.html",
-        csrf_token=lambda: CSRF_SLOT,
-        e=engagement,
-        groups=groups,
-        items=items,
-        as_of=as_of,
-        read_only=read_only,
-        actor=actor,
-        errors=errors or {},
-        values=values or {},
-        verdicts=list(Verdict),
-        reasons=[r for r in CycleReason if r is not CycleReason.INITIAL],
-        can_submit=not read_only and engagement.may(actor, "submit"),
-        can_write_some=not read_only and engagement.may(actor, "write_some"),
-        missing=engagement.missing_answers() if engagement.state == State.DRAFT.value else [],
-        can_decide=not read_only and engagement.may(actor, "decide"),
-        unjudged=engagement.unjudged(),
-        open_questions=engagement.open_questions(),
-        can_start_cycle=not read_only and engagement.may(actor, "start_cycle"),
-        can_withdraw=not read_only and engagement.may(actor, "withdraw"),
-        condition_rows=range(MAX_CONDITION_ROWS),
-        today=c.store.today(),
-        counts=_verdict_counts(engagement),
-        current_edition=current_edition,
-        import_errors=import_errors or [],
-    )
-
-
-@functools.lru_cache(maxsize=1024)
-def catalogue_html(item: CheckItem) -> Markup:
-    """The checklist text of an item, rendered once per edition item (it never changes)."""
-    return Markup(render_template("_catalogue_item.html", item=item))
-
-
-def _usable_certifications(c: Any, connector_id: str) -> list[dict[str, Any]]:
-    """The connector's certifications valid today (offered in the judgement form)."""
-    today = c.store.today().isoformat()
-    return [
-        cert
-        for cert in c.library_views.certifications(connector_id)
-        if not cert["withdrawn"] and cert["valid_from"] <= today <= cert["valid_until"]
-    ]
-
-
-def _item_view(
-    engagement: Engagement,
-    item: dict[str, Any],
-    catalogue_item: Any,
-    actor: Any,
-    read_only: bool,
-    certifications: list[dict[str, Any]],
-) -> dict[str, Any]:
-    number = item["number"]
-    writable = not read_only
-
-    def may(action: str, on: int | None = number) -> bool:
-        return writable and engagement.may(actor, action, on)
-
-    reviewing = may("judge")
-    return {
-        **item,
-        "category": item["category"],
-        "catalogue_html": catalogue_html(catalogue_item) if catalogue_item else "",
-        "in_cycle": number in engagement.cycle["items"],
-        "questions": [q for q in engagement.questions if q["item"] == number],
-        "gaps": answer_gaps(item["answer"]),
-        "may_answer": may("answer"),
-        "may_judge": reviewing,
-        "may_ask": reviewing,
-        "may_reply": may("reply", None),
-        "may_close": may("close", None),
-        "certifications": [c for c in certifications if number in c["items"]] if reviewing else [],
-        "evidence": item.get("evidence", []),
-    }
-
-
-def _verdict_counts(engagement: Engagement) -> dict[str, int]:
-    counts = {verdict.value: 0 for verdict in Verdict} | {"none": 0}
-    for number in engagement.active_numbers():
-        judgement = engagement.item(number)["judgement"]
-        counts[judgement["verdict"] if judgement else "none"] += 1
-    return counts
-
-
-# ---------------------------------------------------------------- actions
+# ---------------------------------------------------------------- the review's forms
 
 
 def _act(
@@ -291,18 +40,17 @@ def _act(
         result = command(expected)
     except Invalid as error:
         field = str(error.context.get("field") or "form").split(".")[-1].split("[")[0]
-        return _render(
+        return render_review(
             engagement_id,
             errors={form_key: {field: error_message(error)}},
             values={form_key: request.form},
-            status=422,
+            status=status_for(error),
         )
     except DomainError as error:
         if error.kind == "not_found" and error.code == "engagement_not_found":
             raise
         flash(error_message(error), "error")
-        status = {"forbidden": 403, "conflict": 409, "not_found": 404, "unauthenticated": 401}[error.kind]
-        return _render(engagement_id, values={form_key: request.form}, errors={form_key: {}}, status=status)
+        return render_review(engagement_id, values={form_key: request.form}, errors={form_key: {}}, status=status_for(error))
     flash(done(result) if callable(done) else done)
     return redirect(url_for(".show", engagement_id=engagement_id, _anchor=anchor), 303)
 
@@ -539,12 +287,12 @@ def import_xlsx(engagement_id: str):
     except XlsxImportError as error:
         flash("Excelファイルを取り込めませんでした。内容は変更していません。", "error")
         status = 413 if isinstance(error, XlsxTooLarge) else 422
-        return _render(engagement_id, import_errors=error.errors, status=status)
+        return render_review(engagement_id, import_errors=error.errors, status=status)
     except DomainError as error:
         if error.code == "engagement_not_found":
             raise
         flash(f"{error_message(error)} 内容は変更していません。", "error")
-        return _render(engagement_id, status=409 if error.kind == "conflict" else 422)
+        return render_review(engagement_id, status=status_for(error))
     flash("Excelファイルの回答を取り込みました。")
     return redirect(url_for(".show", engagement_id=engagement_id), 303)
 
@@ -584,22 +332,3 @@ def save_to_library(engagement_id: str):
         lambda _expected: c.library.save_answers_to_library(current_actor(), engagement_id),
         done,
     )
-
-
-# ---------------------------------------------------------------- audit views
-
-
-@bp.get("/<engagement_id>/timeline")
-@roles_required(*READERS)
-def timeline(engagement_id: str):
-    c = container()
-    actor = current_actor()
-    engagement = c.store.engagement(actor, engagement_id)
-    return render_template("timeline.html", e=engagement, rows=c.views.timeline(actor, engagement_id))
-
-
-@bp.get("/<engagement_id>/diff/<int:cycle>")
-@roles_required(*READERS)
-def diff(engagement_id: str, cycle: int):
-    engagement = container().store.engagement(current_actor(), engagement_id)
-    return render_template("diff.html", e=engagement, cycle=cycle, rows=engagement.cycle_diff(cycle))

@@ -10,9 +10,10 @@ from typing import Any
 
 from openpyxl.utils import get_column_letter
 
+from ..domain.answers import checked_answer
 from ..domain.checklist import Edition, Party
 from ..domain.codes import AnswerStatus
-from ..domain.engagement import Engagement, checked_answer
+from ..domain.engagement import Engagement
 from ..domain.errors import Invalid
 from ..domain.text import clean_text
 from .errors import XlsxImportError

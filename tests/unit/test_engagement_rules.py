@@ -26,7 +26,9 @@ import pytest
 from service.domain.actors import SYSTEM_ACTOR, Actor
 from service.domain.checklist import Category, CheckItem, Edition, Method, Party, Reference
 from service.domain.codes import Role, State
-from service.domain.engagement import Engagement, answer_gaps, one_year_later
+from service.domain.answers import answer_gaps
+from service.domain.engagement import Engagement
+from service.domain.engagement_review import one_year_later
 from service.domain.errors import (
     AdvisoryAlreadyNoticed,
     AdvisoryNotFound,
