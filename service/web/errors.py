@@ -39,12 +39,12 @@ def kept_form_page() -> Any:
     template = KEPT_FORMS.get(request.endpoint or "")
     if template is None or not current_user.is_authenticated:
         return None
-    from .engagements import _render
+    from .engagement_page import render_review
 
     form_key = template.format(**(request.view_args or {}))
     flash(CSRF_EXPIRED[1], "error")
     try:
-        return _render(request.view_args["engagement_id"], values={form_key: request.form}, errors={form_key: {}}, status=400)
+        return render_review(request.view_args["engagement_id"], values={form_key: request.form}, errors={form_key: {}}, status=400)
     except DomainError:  # not this person's engagement (any more): the plain error page
         session.pop("_flashes", None)
         return None
