@@ -9,11 +9,12 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from .accounts import Accounts
-from .auth import Authenticator
+from .auth.authenticator import Authenticator
+from .auth.totp import SecondFactor
 from .config import Settings
-from . import health, mailer  # noqa: F401 - register their tables for init
 from .editions import Editions
-from .mailer import Postman
+from .health import Health
+from .mailer import Mailer, Postman
 from .projections import ProjectionRunner, all_projections
 from .storage import SQLITE_LOCK_TIMEOUT_SECONDS, Base, eventsourcing_env, make_engine, reading, schema_lock
 from .blobs import BlobStore
@@ -46,8 +47,10 @@ class Container:
     advisory_views: AdvisoryViews
     library_views: LibraryViews
     authenticator: Authenticator
+    second_factor: SecondFactor
     security_log: SecurityLog
-    postman: Postman
+    health: Health
+    mailer: Mailer
 
     def init(self) -> list[str]:
         """Create the schema (idempotent), load bundled editions not loaded yet and
@@ -80,6 +83,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock = utc_now) -> Co
         security_log,
     )
     editions = Editions(sessions, reads)
+    health = Health(engine)
     views = Views(reads, settings.timezone)
     library_views = LibraryViews(reads)
     store = ReviewStore(eventsourcing_env(settings), timeline=views, timezone=settings.timezone, clock=clock)
@@ -90,10 +94,12 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock = utc_now) -> Co
     projections = ProjectionRunner(engine, store.recorder, store.mapper, all_projections())
     read_your_writes = projections.catch_up_quietly if settings.project_synchronously else None
     blobs = BlobStore(settings.blob_dir)
+    second_factor = SecondFactor(sessions, settings.secret_key, clock, security_log)
     authenticator = Authenticator(
         sessions,
         reads,
         accounts,
+        second_factor,
         settings.secret_key,
         clock,
         security_log,
@@ -113,9 +119,11 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock = utc_now) -> Co
         advisories=Advisories(store, editions=editions, read_your_writes=read_your_writes),
         files=Files(store, editions=editions, blobs=blobs, export_log=security_log, read_your_writes=read_your_writes),
         views=views,
-        advisory_views=AdvisoryViews(reads),
+        advisory_views=AdvisoryViews(reads, health),
         library_views=library_views,
         authenticator=authenticator,
+        second_factor=second_factor,
         security_log=security_log,
-        postman=Postman(settings.smtp_url, settings.base_url, settings.timezone),
+        health=health,
+        mailer=Mailer(engine, Postman(settings.smtp_url, settings.base_url, settings.timezone)),
     )

@@ -15,11 +15,12 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, bindparam, case, func, or_, select
 
-from .domain.actors import Actor
+from .domain.actors import Actor, Side
 from .domain.codes import Role
 from .domain.errors import EngagementNotFound, Invalid
 from .domain.text import fold
-from .health import scheduler_heartbeat
+from .domain.monitoring import annual_cycle_due
+from .health import Health
 from .projections.advisories import advisories, notices
 from .projections.board import board
 from .projections.inbox import inbox
@@ -38,11 +39,11 @@ CERTIFICATIONS_OF = (
 
 
 def visibility(actor: Actor):
-    """The SQL condition on ``rm_board`` for what ``actor`` may see."""
-    if actor.role in (Role.REVIEWER, Role.AUDITOR):
-        return board.c.bank_id == actor.org_id
-    if actor.role is Role.CONNECTOR:
-        return board.c.connector_id == actor.org_id
+    """The SQL condition on ``rm_board`` for what ``actor`` may see: ``Engagement.visible_to``
+    as SQL (tests/integration/test_visibility_rules.py proves the two agree)."""
+    side = actor.side
+    if side is not None:
+        return (board.c.bank_id if side is Side.BANK else board.c.connector_id) == actor.org_id
     if actor.role is Role.SYSTEM:
         return board.c.engagement_id.is_not(None)
     return board.c.engagement_id.is_(None)
@@ -66,7 +67,7 @@ class BoardFilter:
     state: str | None = None
     connector_id: str | None = None
     cycle_reason: str | None = None
-    overdue_on: date | None = None  # monitoring engagements whose review date has passed
+    overdue_on: date | None = None  # monitoring engagements whose review date has come (a pre-filter of annual_cycle_due)
     text: str | None = None
 
 
@@ -126,13 +127,13 @@ class Views:
 
     def notifications(self, actor: Actor, limit: int = 10) -> list[dict[str, Any]]:
         """The latest in-app notices for the actor's organisation and side."""
-        side = {Role.REVIEWER: "bank", Role.AUDITOR: "bank", Role.CONNECTOR: "connector"}.get(actor.role)
+        side = actor.side
         if side is None:
             return []
         with self.engine.connect() as connection:
             rows = connection.execute(
                 select(notifications)
-                .where(notifications.c.org_id == actor.org_id, notifications.c.side == side)
+                .where(notifications.c.org_id == actor.org_id, notifications.c.side == side.value)
                 .order_by(notifications.c.created_at.desc())
                 .limit(limit)
             )
@@ -242,7 +243,7 @@ class Views:
         elif actor.role is Role.REVIEWER:
             waiting = or_(
                 board.c.state.in_(("submitted", "under_review")),
-                and_(board.c.state == "monitoring", board.c.next_review_on <= today.isoformat()),
+                and_(board.c.state == "monitoring", board.c.next_review_on <= today.isoformat()),  # narrows only: annual_cycle_due decides
             )
         else:
             return []  # auditors read; nothing waits for them
@@ -260,6 +261,8 @@ class Views:
             if row.state == "draft":
                 kind = "answers_due"
             elif row.state == "monitoring":
+                if not annual_cycle_due(row.state, row.next_review_on, today):
+                    continue
                 kind = "review_due"
             elif (row.items_total or 0) - (row.judged or 0):
                 kind = "to_judge"
@@ -279,7 +282,6 @@ class Views:
                 }
             )
         return entries
-
 
     @staticmethod
     def _overdue_conditions(connection, actor: Actor, today: date) -> list[dict[str, Any]]:
@@ -315,17 +317,16 @@ def review_day(value: str) -> datetime:
 class AdvisoryViews:
     """The advisory list and acknowledgement board, as each role may see it."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, health: Health) -> None:
         self.engine = engine
+        self.health = health
 
     def delivery(self) -> dict[str, Any]:
         """What the liaison desk is told about delivery: per advisory, the engagements still
         waiting for the clock's advisory_fanout, and when the clock last beat (None: never)."""
-        with self.engine.connect() as connection:
-            beat = connection.scalar(select(scheduler_heartbeat.c.at))
         return {
             "awaiting": {advisory["advisory_id"]: len(engagement_ids) for advisory, engagement_ids in self.to_fan_out()},
-            "clock_beat": as_utc(beat) if beat is not None else None,
+            "clock_beat": self.health.last_beat(),
         }
 
     def to_fan_out(self) -> list[tuple[dict[str, Any], list[str]]]:
@@ -353,9 +354,10 @@ class AdvisoryViews:
         with self.engine.connect() as connection:
             rows = [aware(row) for row in connection.execute(select(advisories).order_by(advisories.c.published_at.desc()))]
             query = select(notices)
-            if actor.role in (Role.REVIEWER, Role.AUDITOR):
+            side = actor.side
+            if side is Side.BANK:
                 query = query.where(notices.c.bank_id == actor.org_id)
-            elif actor.role is Role.CONNECTOR:
+            elif side is Side.CONNECTOR:
                 query = query.where(notices.c.connector_id == actor.org_id)
             entries: dict[str, list[dict[str, Any]]] = {}
             for notice in connection.execute(query):
@@ -363,7 +365,7 @@ class AdvisoryViews:
         listing = []
         for row in rows:
             mine = entries.get(row["advisory_id"], [])
-            shows_entries = actor.role in (Role.REVIEWER, Role.AUDITOR, Role.CONNECTOR)
+            shows_entries = side is not None
             acknowledged = [n for n in mine if n["acknowledged_at"] is not None]
             pending = [n for n in mine if n["acknowledged_at"] is None]
             listing.append(

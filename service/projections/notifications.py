@@ -2,29 +2,29 @@
 derived from the events (so each event yields its messages exactly once, in the same
 transaction as the projection's tracking position).
 
-The e-mail rows carry a stable key and an opaque Message-ID derived from it (so a rebuild
-recreates the same ones); their delivery state lives in ``outbox_deliveries``, which a
-rebuild never touches, so rebuilding never re-sends. A mail keeps its link as a path: the
-mailer prefixes ``APP_BASE_URL`` when it sends, so a changed base URL applies to mail
-still waiting.
+E-mails go to the mailer's outbox through its ``Outbox`` interface, in this projection's
+transaction and with a key stable across rebuilds (the mailer keeps delivery state apart,
+so a rebuild never re-sends). A mail keeps its link as a path: the mailer prefixes
+``APP_BASE_URL`` when it sends, so a changed base URL applies to mail still waiting.
 Recipients are the active users of the organisation, with the side's role, who
 already existed when the event happened.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Connection, DateTime, Index, Integer, String, Table, Text, select
+from sqlalchemy import Column, Connection, DateTime, Index, String, Table, Text, select
 
 from ..accounts import User
+from ..domain.actors import Side
 from ..domain.answer_library import AnswerLibrary
 from ..domain.engagement import Engagement
 from ..domain.codes import CycleReason, Outcome
+from ..mailer import Mail, Outbox
 from ..storage import Base, as_utc
 from .page_rows import insert_rows
 from .parties import RemembersParties, parties_table
@@ -44,32 +44,8 @@ notifications = Table(
     Index("ix_notifications_org", "org_id", "created_at"),
 )
 
-outbox = Table(
-    "outbox",
-    Base.metadata,
-    Column("key", String(80), primary_key=True),  # "<position>:<side>:<user id>"
-    Column("engagement_id", String(36), nullable=False),
-    Column("user_id", String(36), nullable=False),
-    Column("email", String(254), nullable=False),
-    Column("subject", String(300), nullable=False),
-    Column("body", Text, nullable=False),
-    Column("link", String(300), nullable=False),  # a path under APP_BASE_URL, joined when the mail is sent
-    Column("message_id", String(100), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("position", Integer, nullable=False),
-)
-
 notification_parties = parties_table("rm_notification_parties")
 SIDE_ROLE = {"bank": "reviewer", "connector": "connector"}
-SUBJECT_PREFIX = "[API接続審査]"
-MESSAGE_ID_DOMAIN = "fisc-review.invalid"
-
-
-def message_id_for(key: str) -> str:
-    """One Message-ID per message, the same on every attempt and after a rebuild, that
-    names no user or engagement."""
-    digest = hashlib.sha256(f"outbox:{key}".encode()).hexdigest()[:32]
-    return f"<{digest}@{MESSAGE_ID_DOMAIN}>"
 
 
 @dataclass(frozen=True)
@@ -83,8 +59,8 @@ class Message:
 def messages_for(event: Any, title: str) -> list[Message]:
     """What each side is told about an event (Japanese subjects and bodies)."""
     kind = type(event).__name__
-    actor_side = "bank" if event.actor.get("role") == "reviewer" else "connector"
-    other = "connector" if actor_side == "bank" else "bank"
+    acted = Side.of(event.actor["role"])  # a reply or a withdrawal is told to the other side
+    other = acted.other.value if acted else None
     if kind == "Opened":
         return [Message("connector", "opened", f"審査依頼が届きました: {title}", "チェックリストへの回答を作成してください。")]
     if kind == "Submitted":
@@ -126,11 +102,12 @@ def messages_for(event: Any, title: str) -> list[Message]:
 
 
 class NotificationProjection(RemembersParties, Projection):
-    """Notices and e-mails are collected per page and inserted in two statements; the
-    recipients of each organisation side are read once per page."""
+    """Notices and e-mails are collected per page and written once per page (the mails
+    through the mailer's outbox); the recipients of each organisation side are read once per page."""
 
     name = "notifications"
-    tables = (notifications, outbox, notification_parties)
+    outbox = Outbox()
+    tables = (notifications, *outbox.tables, notification_parties)
     parties = notification_parties
     event_types = (Engagement.Event, AnswerLibrary.Event)
     version = 2  # mails keep their link as a path and carry their Message-ID
@@ -141,7 +118,7 @@ class NotificationProjection(RemembersParties, Projection):
 
     def _start_batch(self) -> None:
         self._notices: list[dict[str, Any]] = []
-        self._mails: list[dict[str, Any]] = []
+        self._mails: list[Mail] = []
         self._recipients: dict[tuple[str, str], list[tuple[str, str, datetime]]] = {}
 
     def start_page(self, connection: Connection, events: Sequence[Any]) -> None:
@@ -151,7 +128,7 @@ class NotificationProjection(RemembersParties, Projection):
     def finish_page(self, connection: Connection) -> None:
         super().finish_page(connection)
         insert_rows(connection, notifications, self._notices)
-        insert_rows(connection, outbox, self._mails)
+        self.outbox.queue(connection, self._mails)
         self._start_batch()
 
     def apply(self, connection: Connection, event: Any, position: int) -> None:
@@ -217,18 +194,6 @@ class NotificationProjection(RemembersParties, Projection):
         for user_id, email, created_at in self._recipients_of(connection, org_id, SIDE_ROLE[message.side]):
             if created_at > event.timestamp:
                 continue  # not yet a user when it happened
-            mail_key = f"{key}:{user_id}"
             self._mails.append(
-                {
-                    "key": mail_key,
-                    "engagement_id": engagement_id,
-                    "user_id": user_id,
-                    "email": email,
-                    "subject": f"{SUBJECT_PREFIX} {message.subject}",
-                    "body": body,
-                    "link": link,
-                    "message_id": message_id_for(mail_key),
-                    "created_at": event.timestamp,
-                    "position": position,
-                }
+                Mail(f"{key}:{user_id}", engagement_id, user_id, email, message.subject, body, link, event.timestamp, position)
             )

@@ -1,14 +1,14 @@
 """Administration of organisations and users (admins only; no engagement contents). An admin
 manages its own organisation's users; the operator's admins every organisation and user
-(``Accounts.scope`` decides, as for the API and the CLI)."""
+(``accounts.admin_scope`` decides, as for the API and the CLI)."""
 
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from ..accounts import EVERY_ORG
 from ..domain.codes import OrgKind, Role
 from ..domain.errors import Conflict, Invalid
+from ..http.errors import status_for
 from ..messages import error_message
 from .access import container, roles_required
 from .forms import OrgForm, UserForm, choices
@@ -31,7 +31,7 @@ def orgs():
             c.accounts.add_org(form.name.data, form.kind.data, by=actor)
         except (Invalid, Conflict) as error:
             form.name.errors = [error_message(error)]
-            status = 422 if isinstance(error, Invalid) else 409
+            status = status_for(error)
         else:
             flash(f"組織「{form.name.data.strip()}」を登録しました。")
             return redirect(url_for(".orgs"), 303)
@@ -41,7 +41,7 @@ def orgs():
         render_template(
             "admin_orgs.html",
             form=form,
-            may_add=c.accounts.scope(actor) == EVERY_ORG,
+            may_add=c.accounts.manages_every_org(actor),
             orgs=c.accounts.managed_orgs(actor),
             kinds={k.value: k.label for k in OrgKind},
         ),
@@ -74,7 +74,7 @@ def users():
         except (Invalid, Conflict) as error:
             field = getattr(form, str(error.context.get("field") or "email"), form.email)
             field.errors = [error_message(error)]
-            status = 422 if isinstance(error, Invalid) else 409
+            status = status_for(error)
         else:
             flash(f"利用者「{form.name.data.strip()}」を登録しました。")
             return redirect(url_for(".users"), 303)
@@ -101,7 +101,8 @@ def disable(user_id: str):
         try:
             c.accounts.set_active(user_id, False, by=actor)
         except Conflict as error:
-            return render_template("admin_user_disable.html", user=user, org=org, refusal=error_message(error)), 409
+            page = render_template("admin_user_disable.html", user=user, org=org, refusal=error_message(error))
+            return page, status_for(error)
         flash(f"利用者「{user.name}」を無効にしました。")
         return redirect(url_for(".users"), 303)
     return render_template("admin_user_disable.html", user=user, org=org, refusal=None)
