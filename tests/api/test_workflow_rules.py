@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.integration.test_review_lifecycle import answer_side
+from tests.integration.conftest import answer_side
 from tests.web.test_page_security import csrf_from, log_in
 
 

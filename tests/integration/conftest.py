@@ -1,8 +1,12 @@
+"""The people of a small world of banks, connectors and FISC, and helpers the integration, API
+and page tests share."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import pytest
+from sqlalchemy import select
 
 from service.bootstrap import Container
 from service.domain.actors import Actor
@@ -43,3 +47,26 @@ def people(container: Container) -> People:
         liaison=add_person(container, fisc, "liaison", "desk@fisc.example"),
         admin=add_person(container, bank, "admin", "admin@bank.example"),
     )
+
+
+def snapshot(container) -> dict[str, list[tuple]]:
+    """Every row of every read model, in a stable order."""
+    rows = {}
+    with container.engine.connect() as connection:
+        for projection in container.projections.projections.values():
+            for table in projection.tables:
+                rows[table.name] = sorted(tuple(map(str, row)) for row in connection.execute(select(table)))
+    return rows
+
+
+def answer_side(c, actor, engagement, parties, **extra):
+    for item in engagement.items:
+        if item["party"] in parties and item["dropped"] is None and item["number"] in engagement.cycle["items"]:
+            engagement = c.review.save_answer(
+                actor,
+                engagement.id,
+                item["number"],
+                status=extra.get("status", "implemented"),
+                current_state=extra.get("current_state", f"通番{item['number']}の対策を実施している。"),
+            )
+    return engagement

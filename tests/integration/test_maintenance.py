@@ -15,7 +15,7 @@ from service.bootstrap import bootstrap
 from service.demo import USERS as DEMO_USERS, load_demo
 from tests.conftest import POSTGRES_URL, _drop_schema
 from tests.integration.test_cli import cli
-from tests.integration.test_read_models import snapshot
+from tests.integration.conftest import snapshot
 
 
 @pytest.mark.parametrize("store", ["sqlite"], indirect=True)

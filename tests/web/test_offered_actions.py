@@ -3,7 +3,7 @@ exactly what a bulk action did; answers that leave the フォーマット's colu
 
 from __future__ import annotations
 
-from tests.integration.test_review_lifecycle import answer_side
+from tests.integration.conftest import answer_side
 from tests.web.test_page_security import csrf_from, log_in
 
 EXCEL_SECTION = 'id="excel"'

@@ -1,36 +1,21 @@
-"""A full initial review and an annual monitoring cycle, through the application
-services, against each store; then read back by a fresh process."""
+"""A full initial review and an annual monitoring cycle, through the use cases, against each
+store, then read back by a fresh process; a later cycle compared with the one before."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 
 import pytest
 
 from service.bootstrap import bootstrap
 from service.domain.errors import (
     AnswersMissing,
-    EngagementNotFound,
     ItemsNotJudged,
     NotPartyOfItem,
     PenNotHeld,
     QuestionsOpen,
-    RoleNotAllowed,
-    StaleVersion,
 )
-
-
-def answer_side(c, actor, engagement, parties, **extra):
-    for item in engagement.items:
-        if item["party"] in parties and item["dropped"] is None and item["number"] in engagement.cycle["items"]:
-            engagement = c.review.save_answer(
-                actor,
-                engagement.id,
-                item["number"],
-                status=extra.get("status", "implemented"),
-                current_state=extra.get("current_state", f"通番{item['number']}の対策を実施している。"),
-            )
-    return engagement
+from tests.integration.conftest import answer_side
 
 
 def test_initial_review_then_annual_cycle(container, people, store):
@@ -123,60 +108,24 @@ def test_initial_review_then_annual_cycle(container, people, store):
         fresh.close()
 
 
-def test_other_organisations_see_nothing(container, people):
+def test_cycle_diff_compares_answers_and_verdicts(container, people):
     c = container
-    engagement = c.engagements.open_engagement(people.reviewer, connector_org_id=people.connector.org_id, title="審査")
-    for outsider in (people.other_reviewer, people.other_connector, people.liaison, people.admin):
-        with pytest.raises(EngagementNotFound):
-            c.store.engagement(outsider, engagement.id)
-        with pytest.raises(EngagementNotFound):
-            c.review.save_answer(outsider, engagement.id, 1, status="implemented", current_state="x")
-    with pytest.raises(EngagementNotFound):
-        c.store.engagement(people.reviewer, "not-a-uuid")
-    assert c.store.engagement(people.auditor, engagement.id).id == engagement.id
-    with pytest.raises(RoleNotAllowed):
-        c.review.save_answer(people.auditor, engagement.id, 38, status="implemented", current_state="x")
-
-
-def test_stale_expected_version_is_a_conflict_and_nothing_is_lost(container, people):
-    c = container
-    engagement = c.engagements.open_engagement(people.reviewer, connector_org_id=people.connector.org_id, title="審査")
-    stale = engagement.version
-    c.review.save_answer(people.connector, engagement.id, 1, status="implemented", current_state="A", expected_version=stale)
-    with pytest.raises(StaleVersion) as conflict:
-        c.review.save_answer(people.connector, engagement.id, 1, status="partial", current_state="B", expected_version=stale)
-    assert conflict.value.context["current_version"] == stale + 1
-    assert c.store.engagement(people.connector, engagement.id).item(1)["answer"]["current_state"] == "A"
-
-
-def test_concurrent_writers_never_lose_an_update(container, people, store):
-    """Two processes load the same version; the second save is refused, not merged away."""
-    c = container
-    engagement = c.engagements.open_engagement(people.reviewer, connector_org_id=people.connector.org_id, title="審査")
-    other = bootstrap(store.settings)
-    try:
-        mine = c.store.repository.get(engagement.id)
-        theirs = other.store.repository.get(engagement.id)
-        mine.save_answer(people.connector, 1, status="implemented", current_state="mine")
-        theirs.save_answer(people.connector, 2, status="implemented", current_state="theirs")
-        c.store.keep(mine)
-        with pytest.raises(StaleVersion):
-            other.store.keep(theirs)
-    finally:
-        other.close()
-    stored = c.store.engagement(people.reviewer, engagement.id)
-    assert stored.item(1)["answer"]["current_state"] == "mine"
-    assert stored.item(2)["answer"] is None
-
-
-def test_as_of_shows_the_engagement_as_it_was(container, people):
-    c = container
-    engagement = c.engagements.open_engagement(people.reviewer, connector_org_id=people.connector.org_id, title="審査")
-    c.review.save_answer(people.connector, engagement.id, 1, status="implemented", current_state="最初の回答")
-    between = datetime.now(timezone.utc)
-    c.review.save_answer(people.connector, engagement.id, 1, status="partial", current_state="修正後の回答")
-    then = c.store.engagement(people.auditor, engagement.id, as_of=between)
-    assert then.item(1)["answer"]["current_state"] == "最初の回答"
-    assert c.store.engagement(people.auditor, engagement.id).item(1)["answer"]["current_state"] == "修正後の回答"
-    with pytest.raises(EngagementNotFound):
-        c.store.engagement(people.auditor, engagement.id, as_of=between - timedelta(days=1))
+    engagement = c.engagements.open_engagement(
+        people.reviewer,
+        connector_org_id=people.connector.org_id,
+        title="差分",
+        dropped_items=[{"number": n, "reason": "対象外"} for n in range(3, 45)],
+    )
+    for number in (1, 2):
+        c.review.save_answer(people.connector, engagement.id, number, status="implemented", current_state="初回")
+    c.review.submit(people.connector, engagement.id)
+    for number in (1, 2):
+        c.review.judge_item(people.reviewer, engagement.id, number, verdict="satisfied")
+    c.review.decide(people.reviewer, engagement.id, outcome="approved", comment="承認")
+    c.engagements.start_review_cycle(people.reviewer, engagement.id, reason="item_changed", items=[2])
+    engagement = c.review.save_answer(people.connector, engagement.id, 2, status="partial", current_state="変更後")
+    diff = {row["number"]: row for row in engagement.cycle_diff(2)}
+    assert not diff[1]["answer_changed"] and not diff[1]["verdict_changed"]
+    assert diff[2]["answer_changed"] and diff[2]["before"]["answer"]["current_state"] == "初回"
+    assert diff[2]["after"]["answer"]["status"] == "partial" and diff[2]["after"]["verdict"] is None
+    assert date.fromisoformat(engagement.next_review_on) > c.store.today()
