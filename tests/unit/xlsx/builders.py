@@ -18,7 +18,6 @@ from service.domain.engagement import Engagement
 from service.xlsx.errors import XlsxImportError
 from service.xlsx.importing import import_answers
 
-
 EDITION = current_edition()
 BANK = {"id": "B1", "name": "第一銀行"}
 CONNECTOR_ORG = {"id": "C1", "name": "フィンテック株式会社"}

@@ -12,9 +12,9 @@ from datetime import datetime
 import pytest
 from openpyxl import load_workbook
 
-from service.xlsx import export as xlsx_export
 from service.domain.codes import AnswerStatus
 from service.domain.errors import ControlCharacters
+from service.xlsx import export as xlsx_export
 from service.xlsx.export import export_engagement
 from service.xlsx.importing import import_answers
 from service.xlsx.layout import export_text
@@ -23,8 +23,8 @@ from tests.unit.xlsx.builders import (
     COL,
     COMMON_ITEMS,
     CONNECTOR_ITEMS,
-    DROPPED,
     DROP_REASON,
+    DROPPED,
     EDITION,
     HEADER,
     answer,
@@ -35,7 +35,6 @@ from tests.unit.xlsx.builders import (
     row_of,
     sheet_xml,
 )
-
 
 # --------------------------------------------------------------------------- export: layout
 

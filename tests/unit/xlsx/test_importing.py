@@ -15,8 +15,8 @@ from service.xlsx.importing import AnswerChange, import_answers
 from tests.unit.xlsx.builders import (
     BANK_ITEMS,
     CONNECTOR_ITEMS,
-    DROPPED,
     DROP_REASON,
+    DROPPED,
     EDITION,
     answered_engagement,
     connector_side,
@@ -25,7 +25,6 @@ from tests.unit.xlsx.builders import (
     open_engagement,
     row_of,
 )
-
 
 # --------------------------------------------------------------------------- import: changes
 

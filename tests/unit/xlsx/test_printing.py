@@ -23,7 +23,6 @@ from tests.unit.xlsx.builders import (
     row_of,
 )
 
-
 LONG_LINES = "\n".join(f"{i}行目：全角の長い回答文です。" * 4 for i in range(1, 400))[:20_000]
 LONG_LINE = "改行のない長い一文" * 1_000  # 9,000 full-width characters on one line
 

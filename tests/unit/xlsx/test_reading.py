@@ -35,7 +35,6 @@ from tests.unit.xlsx.builders import (
     single_error,
 )
 
-
 # --------------------------------------------------------------------------- import: hostile files
 
 

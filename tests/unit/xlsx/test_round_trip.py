@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,7 +17,6 @@ from tests.unit.xlsx.builders import (
     connector_side,
     open_engagement,
 )
-
 
 typed = st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs"), whitelist_characters="\t\n\r"), max_size=60)
 texts = st.one_of(

@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, select
 
 from service.domain.engagement import Engagement
 from service.projections.board import BoardProjection, board
-from tests.unit.test_engagement_rules import (
+from tests.unit.domain.builders import (
     CONNECTOR,
     REVIEWER,
     answer,

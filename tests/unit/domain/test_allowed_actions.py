@@ -28,7 +28,7 @@ from service.domain.errors import (
     RoleNotAllowed,
     WrongState,
 )
-from tests.unit.test_engagement_rules import (
+from tests.unit.domain.builders import (
     ADMIN,
     ALL_ITEMS,
     AUDITOR,
