@@ -80,6 +80,7 @@ def parsed(response, status: int, model: type):
     return response.parsed
 
 
+@pytest.mark.slow
 def test_a_generated_client_drives_a_whole_review(generated, people):
     m, ops, package = generated.models, generated.ops, generated.package
     anonymous = package.Client(base_url=generated.base, raise_on_unexpected_status=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi import checks
@@ -20,6 +21,7 @@ SETTINGS = settings(
 )
 
 
+@pytest.mark.slow
 def test_every_operation_conforms_to_the_document(app, callers, people):
     """Half the generated cases are aimed at a real engagement (and a real item) so
     the fuzzed bodies reach the handlers, not just the 404 path."""

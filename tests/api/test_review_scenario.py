@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import pytest
+
 
 def answer_items(caller, engagement, parties, text="実施している。"):
     for item in engagement["items"]:
@@ -17,6 +19,7 @@ def answer_items(caller, engagement, parties, text="実施している。"):
     return engagement
 
 
+@pytest.mark.slow
 def test_open_answer_submit_question_reply_close_judge_decide_and_annual_cycle(callers, people):
     reviewer, connector, auditor = callers.reviewer, callers.connector, callers.auditor
 

@@ -7,12 +7,15 @@ from __future__ import annotations
 import re
 from datetime import date
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from service.demo import DEMO_PASSWORD
 from tests.e2e.conftest import log_in
 from tests.integration.conftest import PASSWORD, add_person
 from tests.jobs.test_jobs import run_job
+
+pytestmark = pytest.mark.slow  # each test drives Chromium over a live server
 
 REVIEWER = "reviewer@aoba-bank.example"
 CONNECTOR = "staff@kakeibo-tech.example"

@@ -30,6 +30,7 @@ def assert_bad_input(result: subprocess.CompletedProcess, fragment: str) -> None
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_init_org_user_and_catalogue_export(store):
     assert cli(store, "init").returncode == 0
     assert cli(store, "init").returncode == 0  # idempotent
@@ -67,6 +68,7 @@ def test_init_org_user_and_catalogue_export(store):
     assert_bad_input(cli(store, "catalogue", "export", "--edition", "1999"), "登録されていません")
 
 
+@pytest.mark.slow
 def test_demo_projections_and_audit_verify(store):
     demo = cli(store, "demo")
     assert demo.returncode == 0, demo.stderr

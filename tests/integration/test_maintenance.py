@@ -18,6 +18,7 @@ from tests.integration.test_cli import cli
 from tests.integration.conftest import snapshot
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("store", ["sqlite"], indirect=True)
 def test_migrate_sqlite_to_postgresql_keeps_everything(container, store):
     load_demo(container)
@@ -108,6 +109,7 @@ def test_an_interrupted_copy_leaves_no_events_and_can_be_run_again(container, st
         _drop_schema(schema)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("store", ["sqlite"], indirect=True)
 def test_backup_and_restore(container, store, tmp_path):
     load_demo(container)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import copy
 
+import pytest
+
 from service.catalogue import edition_to_dict
 from service.app import create_app
 from tests.api.conftest import login
@@ -45,6 +47,7 @@ def test_only_the_liaison_publishes_well_formed_later_editions(container, people
     assert len(reviewer.get("/checklist/current").json["items"]) == 44
 
 
+@pytest.mark.slow
 def test_rollout_keeps_unchanged_answers_and_opens_exactly_the_changed_items(container, people, store):
     c = container
     client = create_app(container).test_client()

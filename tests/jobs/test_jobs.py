@@ -115,6 +115,7 @@ def test_bad_job_arguments_exit_2_with_one_line(store, args):
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_certificate_expiry_notices_60_30_and_0_days_before_once_each(container, people, store):
     c = container
     today = c.store.today()

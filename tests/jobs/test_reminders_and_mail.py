@@ -85,6 +85,7 @@ def test_business_days_skip_weekends_japanese_holidays_and_the_year_end():
     assert calendar.days_between(date(2026, 11, 20), date(2026, 11, 24)) == 1  # Fri → Tue over a holiday Monday
 
 
+@pytest.mark.slow
 def test_reminders_then_escalations_each_once(container, people, store):
     c = container
     engagement = c.engagements.open_engagement(
@@ -114,6 +115,7 @@ def test_reminders_then_escalations_each_once(container, people, store):
     assert len(texts) == 4 and texts[0].startswith("督促") and texts[-1].startswith("エスカレーション")
 
 
+@pytest.mark.slow
 def test_outbox_delivers_each_mail_once_and_retries_after_a_failure(container, people, store, smtp):
     inbox = smtp.inbox
     c = container
@@ -144,6 +146,7 @@ def test_outbox_delivers_each_mail_once_and_retries_after_a_failure(container, p
     assert len(inbox.messages) == 2
 
 
+@pytest.mark.slow
 def test_each_attempt_is_composed_when_it_is_sent_under_one_message_id(container, people, store, smtp):
     """RFC 5322 ``Date:``; the link under the APP_BASE_URL of the sending run; one opaque
     Message-ID for a message on every attempt; ``pending`` counts a message waiting to retry."""

@@ -116,6 +116,7 @@ def test_names_with_control_characters_are_refused_and_the_typed_text_kept(app, 
     assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", "".join(o.name for o in app.extensions["container"].accounts.orgs()))
 
 
+@pytest.mark.slow
 def test_cli_disables_and_enables_users_and_refuses_control_characters(store, people):
     from service.bootstrap import bootstrap
 

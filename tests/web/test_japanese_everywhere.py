@@ -144,6 +144,7 @@ def test_no_english_sentence_on_any_page_or_refusal(demo, email):
     assert found == {}
 
 
+@pytest.mark.slow
 def test_http_errors_speak_japanese(demo):
     client = demo.test_client()
     responses = {

@@ -25,6 +25,7 @@ def crash_after_first_page(_count: int) -> None:
     raise Interrupted
 
 
+@pytest.mark.slow
 def test_rebuild_yields_exactly_the_live_rows_and_resumes_after_interruption(container):
     load_demo(container)
     advisory = container.advisories.publish_advisory(
@@ -52,6 +53,7 @@ def test_rebuild_yields_exactly_the_live_rows_and_resumes_after_interruption(con
     assert snapshot(container) == live
 
 
+@pytest.mark.slow
 def test_read_models_are_the_same_whatever_the_page_size(container):
     """Batched pages (PageRows) give the rows that event-by-event application gives:
     every story of the benchmark dataset, replayed three events per page and 500 per page."""
