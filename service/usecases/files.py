@@ -67,7 +67,7 @@ class Files(UseCases):
             raise RoleNotAllowed("回答を取り込めるのはAPI接続先または審査担当者です。")
         engagement = self.store.for_update(actor, engagement_id, expected_version)
         engagement.require(actor, "write_some")
-        changes = import_answers(data, engagement, self.editions.get(engagement.edition), side=actor.side.value)
+        changes = import_answers(data, engagement, self.editions.get(engagement.edition), side=actor.side)
         for change in changes:
             engagement.save_answer(
                 actor,

@@ -11,7 +11,8 @@ from typing import Any
 from openpyxl.utils import get_column_letter
 
 from ..domain.answers import checked_answer
-from ..domain.checklist import Edition, Party
+from ..domain.actors import Side
+from ..domain.checklist import Edition
 from ..domain.codes import AnswerStatus
 from ..domain.engagement import Engagement
 from ..domain.errors import Invalid
@@ -30,10 +31,6 @@ from .reading import HEADER_SCAN_ROWS, MAX_ROWS, Row, read_rows
 
 __all__ = ["AnswerChange", "import_answers"]
 
-SIDES = {
-    "connector": (Party.CONNECTOR.value, Party.COMMON.value),
-    "bank": (Party.BANK.value, Party.COMMON.value),
-}
 
 
 @dataclass(frozen=True)
@@ -132,15 +129,13 @@ def _parse_status(text: str) -> str | None:
     return _STATUS_KEYS.get(_header_key(text).lower())
 
 
-def import_answers(data: bytes, engagement: Engagement, edition: Edition, *, side: str) -> list[AnswerChange]:
+def import_answers(data: bytes, engagement: Engagement, edition: Edition, *, side: Side | str) -> list[AnswerChange]:
     """The answers of ``side`` in a filled フォーマット that differ from the engagement's.
 
     Raises ``XlsxImportError`` (``XlsxTooLarge`` over ``MAX_BYTES``) listing every problem;
     never returns a partial result. ``edition`` is accepted for symmetry with the export
     (the comparison uses the engagement's own item texts)."""
-    if side not in SIDES:
-        raise ValueError(f"side must be one of {', '.join(SIDES)}")
-    parties = SIDES[side]
+    parties = Side(side).parties  # an unknown side is a ValueError
     sheet, rows = read_rows(data)
 
     errors: list[dict[str, str]] = []
