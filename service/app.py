@@ -14,6 +14,7 @@ from .bootstrap import Container, bootstrap
 from .http.errors import register_error_handlers
 from .web import init_web
 from .web.errors import error_page
+from .web.ops import init_ops
 from .web.security import add_security_headers
 
 MAX_CONTENT_LENGTH = 6 * 1024 * 1024  # a 5 MB upload plus its multipart envelope
@@ -30,6 +31,7 @@ def create_app(container: Container | None = None) -> Flask:
     app.json.sort_keys = False
     app.extensions["container"] = container
 
+    init_ops(app)  # first, so every request has its id and timing before any check can refuse it
     init_api(app)
     csrf = init_web(app, container)
     for feature in FEATURES:  # the API authenticates with bearer tokens, never with the cookie

@@ -18,7 +18,6 @@ def init_web(app: Flask, container: Container) -> CSRFProtect:
     from . import admin, advisories, auth, catalogue, dashboard, engagements, library
     from .errors import register_page_checks
     from .filters import register_filters
-    from .ops import init_ops
     from .rendered import RenderedBodies
     from .session import load_session_user
     from .templating import ViewEnvironment
@@ -31,7 +30,7 @@ def init_web(app: Flask, container: Container) -> CSRFProtect:
         SESSION_COOKIE_SECURE=secure,
         SESSION_COOKIE_NAME="__Host-session" if secure else "session",
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
-        SESSION_REFRESH_EACH_REQUEST=False,  # the cookie lives 12 h from login; idle expiry is the server's (auth.py)
+        SESSION_REFRESH_EACH_REQUEST=False,  # the cookie lives 12 h from login; idle expiry is the server's (service/auth/authenticator.py)
         REMEMBER_COOKIE_DURATION=timedelta(0),
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
     )
@@ -43,7 +42,6 @@ def init_web(app: Flask, container: Container) -> CSRFProtect:
     login_manager.login_message = "ログインしてください。"
     login_manager.user_loader(load_session_user)
     app.before_request(auth.require_mfa_enrolment)
-    init_ops(app)
     for blueprint in (auth.bp, dashboard.bp, engagements.bp, advisories.bp, library.bp, catalogue.bp, admin.bp):
         app.register_blueprint(blueprint)
     register_filters(app, container.settings.timezone)

@@ -44,8 +44,6 @@ def _whole_file(message: str, code: str) -> XlsxImportError:
 
 def _check_package(data: bytes) -> None:
     """Refuse anything that is not a plain, reasonably sized .xlsx before parsing it (``service.ooxml``)."""
-    if not isinstance(data, (bytes, bytearray)):
-        raise TypeError("data must be bytes")
     if len(data) > MAX_BYTES:
         raise XlsxTooLarge.single(f"ファイルが大きすぎます（上限 {MAX_BYTES // (1024 * 1024)} MB）。")
     try:

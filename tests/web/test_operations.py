@@ -50,3 +50,17 @@ def test_gunicorn_workers_cap_their_malloc_arenas(monkeypatch):
     settings = runpy.run_path("gunicorn.conf.py")
     settings["post_fork"](server=None, worker=None)
     assert calls == [(settings["M_ARENA_MAX"], 2)]
+
+
+def test_a_request_refused_before_any_view_still_carries_its_id(client, caplog, people):
+    """The body, CSRF and second-factor checks run after the request has its id and timer."""
+    caplog.set_level(logging.INFO, logger="access")
+    refused = client.put(
+        "/api/v1/engagements/x/items/1/answer",
+        data="{not json",
+        content_type="application/json",
+        headers={"X-Request-ID": "refused-early-1"},
+    )
+    assert refused.status_code == 400 and refused.headers["X-Request-ID"] == "refused-early-1"
+    lines = [record.msg for record in caplog.records if record.name == "access"]
+    assert {"request_id": "refused-early-1", "status": 400}.items() <= lines[-1].items()
