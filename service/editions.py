@@ -43,6 +43,17 @@ class EditionRow(Base):
 EDITION_IDS = select(EditionRow.__table__.c.id)  # asked by every page: built once
 
 
+def _row(edition: Edition, published_by: str | None = None) -> EditionRow:
+    """An edition as it is stored: the bundled ones have no publisher."""
+    return EditionRow(
+        id=edition.id,
+        title=edition.title,
+        published=edition.published,
+        document=json.dumps(edition_to_dict(edition), ensure_ascii=False),
+        published_by=published_by,
+    )
+
+
 class Editions:
     """Published editions never change (a revision is a new edition), so each is
     read and parsed once per process."""
@@ -60,14 +71,7 @@ class Editions:
             for edition_id, edition in sorted(bundled_editions().items()):
                 if edition_id in present:
                     continue
-                session.add(
-                    EditionRow(
-                        id=edition.id,
-                        title=edition.title,
-                        published=edition.published,
-                        document=json.dumps(edition_to_dict(edition), ensure_ascii=False),
-                    )
-                )
+                session.add(_row(edition))
                 loaded.append(edition_id)
         return loaded
 
@@ -88,15 +92,7 @@ class Editions:
         with self.sessions.begin() as session:
             if session.get(EditionRow, edition.id) is not None:
                 raise EditionExists(f"{edition.id}版は登録済みです。")
-            session.add(
-                EditionRow(
-                    id=edition.id,
-                    title=edition.title,
-                    published=edition.published,
-                    document=json.dumps(edition_to_dict(edition), ensure_ascii=False),
-                    published_by=f"{actor.name}（{actor.org_name}）",
-                )
-            )
+            session.add(_row(edition, published_by=f"{actor.name}（{actor.org_name}）"))
         return edition, diff_editions(current, edition)
 
     def diff(self, old_id: str, new_id: str) -> EditionDiff:

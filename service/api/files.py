@@ -29,8 +29,7 @@ def attach_evidence(engagement_id: str, number: int):
 @operation(*ENGAGEMENT_READERS, resp=Response(HTTP_200=None, **errors(401, 403, 404)), tags=["answers"])
 def evidence_file(engagement_id: str, sha256: str):
     """Download an evidence file attached to the engagement."""
-    data, record = container().files.evidence_file(g.actor, engagement_id, sha256)
-    return file_response(data, record)
+    return file_response(*container().files.evidence_file(g.actor, engagement_id, sha256))
 
 
 @bp.get("/engagements/<engagement_id>/export.xlsx")

@@ -97,8 +97,7 @@ def withdraw_certification(certification_id: str):
 @operation(*ENGAGEMENT_READERS, resp=Response(HTTP_200=None, **errors(401, 403, 404)), tags=["library"])
 def certification_file(connector_org_id: str, certification_id: str):
     """Download a certification's file (the connector, and banks it shares with or reviews)."""
-    data, record = container().library.certification_file(g.actor, connector_org_id, certification_id)
-    return file_response(data, record)
+    return file_response(*container().library.certification_file(g.actor, connector_org_id, certification_id))
 
 
 @bp.post("/engagements/<engagement_id>/library")

@@ -68,34 +68,15 @@ def close_question(engagement_id: str, question_id: str):
 @operation(Role.REVIEWER, json=JudgementIn, resp=responses(HTTP_200=EngagementOut), tags=["judgements"])
 def judge_item(engagement_id: str, number: int):
     """Judge one item (a comment is required for unsatisfied and compensated)."""
-    data = body()
-    engagement = container().review.judge_item(
-        g.actor,
-        engagement_id,
-        number,
-        verdict=data.verdict,
-        comment=data.comment,
-        certification_id=data.certification_id,
-        expected_version=data.expected_version,
-    )
-    return write_result(engagement)
+    # the body's fields are the command's keyword arguments, by name (an unknown one is a TypeError here)
+    return write_result(container().review.judge_item(g.actor, engagement_id, number, **body().model_dump()))
 
 
 @bp.post("/engagements/<engagement_id>/decision")
 @operation(Role.REVIEWER, json=DecisionIn, resp=responses(HTTP_200=EngagementOut), tags=["judgements"])
 def decide(engagement_id: str):
     """The overall decision; approved and conditional move the engagement to monitoring."""
-    data = body()
-    engagement = container().review.decide(
-        g.actor,
-        engagement_id,
-        outcome=data.outcome,
-        comment=data.comment,
-        conditions=[c.model_dump() for c in data.conditions],
-        next_review_on=data.next_review_on,
-        expected_version=data.expected_version,
-    )
-    return write_result(engagement)
+    return write_result(container().review.decide(g.actor, engagement_id, **body().model_dump()))
 
 
 @bp.post("/engagements/<engagement_id>/conditions/<condition_id>/fulfil")

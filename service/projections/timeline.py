@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import BigInteger, Column, Connection, DateTime, Index, Integer, String, Table, Text, func, select
@@ -32,43 +32,37 @@ timeline = Table(
 )
 
 
+def _then(text: str) -> str:
+    """The free text an actor added, after a colon, when there is any."""
+    return f": {text}" if text else ""
+
+
+SUMMARIES: dict[str, Callable[[Any], str]] = {  # event class name → a one-paragraph Japanese summary
+    "Opened": lambda event: f"審査を開始: {event.title}（{event.connector['name']}、版 {event.edition}）",
+    "ItemDropped": lambda event: f"項目を削除: {event.reason}",
+    "CustomItemAdded": lambda event: f"独自項目を追加: {event.objective}",
+    "AnswerSaved": lambda event: f"{AnswerStatus(event.status).label}: {event.current_state}",
+    "Submitted": lambda event: "回答を提出",
+    "QuestionAsked": lambda event: event.text,
+    "ReplyPosted": lambda event: event.text,
+    "QuestionClosed": lambda event: "質問を完了",
+    "ItemJudged": lambda event: Verdict(event.verdict).label + _then(event.comment),
+    "Decided": lambda event: f"{Outcome(event.outcome).label}: {event.comment}",
+    "ConditionFulfilled": lambda event: f"条件 {event.condition_id} の充足を確認{_then(event.comment)}",
+    "ReviewCycleStarted": lambda event: f"第{event.cycle}回 {CycleReason(event.reason).label}を開始（{len(event.items)}項目）{_then(event.note)}",
+    "AdvisoryNoticed": lambda event: f"注意喚起を受領: {event.title}",
+    "AdvisoryAcknowledged": lambda event: f"注意喚起を確認: {event.text}",
+    "EditionAdopted": lambda event: f"チェックリスト {event.edition}版に移行（変更{len(event.updated)}・追加{len(event.added)}・削除{len(event.removed)}項目）",
+    "ReminderSent": lambda event: ("督促" if event.stage == 1 else "エスカレーション") + f": {event.text}",
+    "Withdrawn": lambda event: f"取下げ: {event.reason}",
+}
+
+
 def describe(event: Any) -> str:
-    """A one-paragraph Japanese summary of what the event says."""
+    """What the event says, in Japanese; an event with no summary of its own shows its name."""
     kind = type(event).__name__
-    if kind == "Opened":
-        return f"審査を開始: {event.title}（{event.connector['name']}、版 {event.edition}）"
-    if kind == "ItemDropped":
-        return f"項目を削除: {event.reason}"
-    if kind == "CustomItemAdded":
-        return f"独自項目を追加: {event.objective}"
-    if kind == "AnswerSaved":
-        return f"{AnswerStatus(event.status).label}: {event.current_state}"
-    if kind == "Submitted":
-        return "回答を提出"
-    if kind in ("QuestionAsked", "ReplyPosted"):
-        return event.text
-    if kind == "QuestionClosed":
-        return "質問を完了"
-    if kind == "ItemJudged":
-        return f"{Verdict(event.verdict).label}" + (f": {event.comment}" if event.comment else "")
-    if kind == "Decided":
-        return f"{Outcome(event.outcome).label}: {event.comment}"
-    if kind == "ConditionFulfilled":
-        return f"条件 {event.condition_id} の充足を確認" + (f": {event.comment}" if event.comment else "")
-    if kind == "ReviewCycleStarted":
-        note = f": {event.note}" if event.note else ""
-        return f"第{event.cycle}回 {CycleReason(event.reason).label}を開始（{len(event.items)}項目）{note}"
-    if kind == "AdvisoryNoticed":
-        return f"注意喚起を受領: {event.title}"
-    if kind == "AdvisoryAcknowledged":
-        return f"注意喚起を確認: {event.text}"
-    if kind == "EditionAdopted":
-        return f"チェックリスト {event.edition}版に移行（変更{len(event.updated)}・追加{len(event.added)}・削除{len(event.removed)}項目）"
-    if kind == "ReminderSent":
-        return ("督促" if event.stage == 1 else "エスカレーション") + f": {event.text}"
-    if kind == "Withdrawn":
-        return f"取下げ: {event.reason}"
-    return kind
+    summary = SUMMARIES.get(kind)
+    return summary(event) if summary else kind
 
 
 class TimelineProjection(Projection):

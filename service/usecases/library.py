@@ -78,30 +78,14 @@ class Libraries(UseCases):
         return self._save(library)
 
     def register_certification(
-        self,
-        actor: Actor,
-        *,
-        kind: Any,
-        scope: Any,
-        issuer: Any,
-        valid_from: Any,
-        valid_until: Any,
-        items: Any,
-        data: bytes | None = None,
-        filename: str = "",
+        self, actor: Actor, *, data: bytes | None = None, filename: str = "", **claim: Any
     ) -> AnswerLibrary:
+        """``claim``: what the certificate says (``AnswerLibrary.register_certification`` names and
+        checks it); the use case adds its id and stores the file."""
         library = self._own_library(actor)
         stored: StoredBlob | None = self.blobs.put(data, filename) if data else None
         library.register_certification(
-            actor,
-            certification_id=str(uuid.uuid4()),
-            kind=kind,
-            scope=scope,
-            issuer=issuer,
-            valid_from=valid_from,
-            valid_until=valid_until,
-            items=items,
-            file=stored.as_record() if stored else None,
+            actor, certification_id=str(uuid.uuid4()), file=stored.as_record() if stored else None, **claim
         )
         return self._save(library)
 

@@ -4,10 +4,15 @@ manages its own organisation's users; the operator's admins every organisation a
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+from wtforms import Field
 
 from ..domain.codes import OrgKind, Role
-from ..domain.errors import Conflict, Invalid
+from ..domain.errors import Conflict, DomainError, Invalid
 from ..http.errors import status_for
 from ..messages import error_message
 from .access import container, roles_required
@@ -15,6 +20,27 @@ from .forms import OrgForm, UserForm, choices
 from .session import current_actor
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _register(
+    form: FlaskForm,
+    command: Callable[[], object],
+    *,
+    noun: str,
+    back: str,
+    field_of: Callable[[DomainError], Field] | None = None,
+) -> Response | int:
+    """Runs a registration form's command: on success a flash and a redirect to ``back``; else
+    the status of the page that shows the form again, the refusal beside its field."""
+    if not form.validate_on_submit():
+        return 422 if request.method == "POST" else 200
+    try:
+        command()
+    except (Invalid, Conflict) as error:
+        (field_of(error) if field_of else form.name).errors = [error_message(error)]
+        return status_for(error)
+    flash(f"{noun}「{form.name.data.strip()}」を登録しました。")
+    return redirect(url_for(back), 303)
 
 
 @bp.route("/orgs", methods=["GET", "POST"])
@@ -25,18 +51,11 @@ def orgs():
     actor = current_actor()
     form = OrgForm()
     form.kind.choices = choices([(kind.value, kind.label) for kind in OrgKind])
-    status = 200
-    if form.validate_on_submit():
-        try:
-            c.accounts.add_org(form.name.data, form.kind.data, by=actor)
-        except (Invalid, Conflict) as error:
-            form.name.errors = [error_message(error)]
-            status = status_for(error)
-        else:
-            flash(f"組織「{form.name.data.strip()}」を登録しました。")
-            return redirect(url_for(".orgs"), 303)
-    elif request.method == "POST":
-        status = 422
+    status = _register(
+        form, lambda: c.accounts.add_org(form.name.data, form.kind.data, by=actor), noun="組織", back=".orgs"
+    )
+    if not isinstance(status, int):
+        return status
     return (
         render_template(
             "admin_orgs.html",
@@ -60,26 +79,22 @@ def users():
     orgs = c.accounts.managed_orgs(actor)
     form.org_id.choices = choices([(org.id, f"{org.name}（{OrgKind(org.kind).label}）") for org in orgs])
     form.role.choices = choices([(role.value, role.label) for role in Role.assignable()])
-    status = 200
-    if form.validate_on_submit():
-        try:
-            c.accounts.add_user(
-                email=form.email.data,
-                name=form.name.data,
-                org_id=form.org_id.data,
-                role=form.role.data,
-                password=form.password.data,
-                by=actor,
-            )
-        except (Invalid, Conflict) as error:
-            field = getattr(form, str(error.context.get("field") or "email"), form.email)
-            field.errors = [error_message(error)]
-            status = status_for(error)
-        else:
-            flash(f"利用者「{form.name.data.strip()}」を登録しました。")
-            return redirect(url_for(".users"), 303)
-    elif request.method == "POST":
-        status = 422
+    status = _register(
+        form,
+        lambda: c.accounts.add_user(
+            email=form.email.data,
+            name=form.name.data,
+            org_id=form.org_id.data,
+            role=form.role.data,
+            password=form.password.data,
+            by=actor,
+        ),
+        noun="利用者",
+        back=".users",
+        field_of=lambda error: getattr(form, str(error.context.get("field") or "email"), form.email),
+    )
+    if not isinstance(status, int):
+        return status
     form.password.data = ""
     return (
         render_template("admin_users.html", form=form, users=c.accounts.users(actor), orgs={o.id: o for o in orgs}),
