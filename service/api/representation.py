@@ -30,6 +30,7 @@ def engagement_json(engagement: Engagement) -> dict[str, Any]:
                 "dropped": {"reason": item["dropped"]["reason"]} if item["dropped"] else None,
                 "in_cycle": item["number"] in cycle["items"],
                 "answer": item["answer"],
+                "answers": dict(item["answers"]),
                 "judgement": item["judgement"],
                 "evidence": item.get("evidence", []),
                 "open_questions": engagement.open_questions(item["number"]),

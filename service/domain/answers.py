@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from .codes import AnswerStatus
+from .actors import Side
+from .checklist import Party
+from .codes import AnswerStatus, Role
 from .errors import Invalid
 from .text import clean_text, parse_code
 
 ANSWER_FIELDS = ("current_state", "issues", "plan", "remarks")
+VOICE_LABELS = {"connector": "API接続先", "bank": "金融機関"}  # as the フォーマット labels each side's part: 【API接続先】
 PLAN_REQUIRED = (AnswerStatus.PLANNED, AnswerStatus.NOT_IMPLEMENTED)
 GAPS_EXPECTED = (AnswerStatus.PARTIAL, *PLAN_REQUIRED)
 
@@ -41,3 +44,22 @@ def answer_gaps(answer: dict[str, Any] | None) -> list[str]:
 def answer_fields(answer: dict[str, Any]) -> dict[str, str]:
     """The five answer fields of a stored answer (without who/when)."""
     return {key: answer[key] for key in ("status", *ANSWER_FIELDS)}
+
+
+def no_answers() -> dict[str, None]:
+    """Each side's statement on an item, before either has written (``Side`` values as keys)."""
+    return {Side.CONNECTOR.value: None, Side.BANK.value: None}
+
+
+def leading_side(party: str) -> Side:
+    """Whose statement is an item's ``answer``: its 対象者's, and the connector's on a 共通 item
+    (the connector describes its system; the bank adds its own part beside it)."""
+    return Side.BANK if party == Party.BANK.value else Side.CONNECTOR
+
+
+def answering_side(actor: dict[str, str], side: str | None) -> Side:
+    """The side an ``AnswerSaved`` wrote for: recorded since answers had two voices, and
+    before that the writer's role (a reviewer wrote for the bank)."""
+    if side is not None:
+        return Side(side)
+    return Side.of(actor.get("role", Role.CONNECTOR.value)) or Side.CONNECTOR

@@ -25,6 +25,7 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
+from .answers import answering_side, leading_side, no_answers
 from .codes import CycleReason, State
 from .engagement_lifecycle import LifecycleCommands, reminder_key
 from .engagement_review import ReviewCommands
@@ -42,6 +43,20 @@ def _at(timestamp: datetime | None) -> str | None:
 
 class Engagement(ReviewCommands, LifecycleCommands, Aggregate):
     """A connection review and, once approved, its monitoring."""
+
+    class_version = 2  # 2: each item keeps both sides' statements (``answers``)
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """A snapshot from before two voices: its one answer was written by the side of the
+        organisation that wrote it."""
+        bank_id = state["bank"]["id"]
+        rows = [*state["items"], *(row for cycle in state["cycles"] if cycle["results"] for row in cycle["results"]["items"])]
+        for row in rows:
+            answers = no_answers()
+            if row["answer"] is not None:
+                answers["bank" if row["answer"]["by"].get("org_id") == bank_id else "connector"] = row["answer"]
+            row["answers"] = answers
 
     def __deepcopy__(self, memo: dict[int, Any]) -> "Engagement":
         """The repository copies cached aggregates for every command. The state is plain
@@ -74,7 +89,7 @@ class Engagement(ReviewCommands, LifecycleCommands, Aggregate):
         self.edition = edition
         self.opened_by = actor_ref(actor)
         self.opened_at = at
-        self.items = [dict(item) for item in items]
+        self.items = [{**item, "answers": no_answers()} for item in items]
         for entry in dropped:
             self._item(entry["number"])["dropped"] = {"reason": entry["reason"], "by": actor_ref(actor), "at": at}
         for entry in custom:
@@ -99,6 +114,7 @@ class Engagement(ReviewCommands, LifecycleCommands, Aggregate):
                 "custom": True,
                 "dropped": None,
                 "answer": None,
+                "answers": no_answers(),
                 "judgement": None,
             }
         )
@@ -133,10 +149,11 @@ class Engagement(ReviewCommands, LifecycleCommands, Aggregate):
         plan: str,
         remarks: str,
         judgement_cleared: bool,
+        side: str | None = None,  # stored since answers had two voices (answering_side)
         timestamp: datetime | None = None,
     ) -> None:
         item = self._item(number)
-        item["answer"] = {
+        item["answers"][answering_side(actor, side).value] = {
             "status": status,
             "current_state": current_state,
             "issues": issues,
@@ -146,6 +163,7 @@ class Engagement(ReviewCommands, LifecycleCommands, Aggregate):
             "at": _at(timestamp),
             "cycle": self.cycle["number"],
         }
+        item["answer"] = item["answers"][leading_side(item["party"]).value]
         if judgement_cleared:
             item["judgement"] = None  # judged on an answer that no longer stands
 
@@ -267,7 +285,7 @@ class Engagement(ReviewCommands, LifecycleCommands, Aggregate):
         self.cycle["results"] = {
             "decision": self.decision,
             "items": [
-                {"number": item["number"], "answer": item["answer"], "judgement": item["judgement"]}
+                {"number": item["number"], "answer": item["answer"], "answers": dict(item["answers"]), "judgement": item["judgement"]}
                 for item in self.items
             ],
         }
@@ -321,9 +339,11 @@ class Engagement(ReviewCommands, LifecycleCommands, Aggregate):
         previous = self.edition
         self.edition = edition
         for entry in updated:
-            self._item(entry["number"]).update(entry)
+            item = self._item(entry["number"])
+            item.update(entry)
+            item["answer"] = item["answers"][leading_side(item["party"]).value]  # a revision may change the 対象者
         for entry in added:
-            self.items.append({**entry, "custom": False, "dropped": None, "answer": None, "judgement": None})
+            self.items.append({**entry, "custom": False, "dropped": None, "answer": None, "answers": no_answers(), "judgement": None})
         self.items.sort(key=lambda item: item["number"])
         reason = f"チェックリスト改訂（{previous}版→{edition}版）で削除"
         for number in removed:

@@ -7,13 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 from .actors import Side
-from .answers import answer_fields
+from .answers import answer_fields, leading_side, no_answers
 from .errors import AdvisoryNotFound, ConditionNotFound, Invalid, ItemNotFound, QuestionNotFound
 
 
-def _answer_core(answer: dict[str, Any] | None) -> dict[str, str] | None:
-    """An answer's content without who/when, for comparing cycles."""
-    return None if answer is None else answer_fields(answer)
+def _voices(row: dict[str, Any] | None) -> dict[str, dict[str, str] | None]:
+    """Each side's statement in a cycle's results, without who/when, for comparing cycles."""
+    answers = row["answers"] if row else no_answers()
+    return {side: None if answer is None else answer_fields(answer) for side, answer in answers.items()}
 
 
 class EngagementReading:
@@ -86,7 +87,9 @@ class EngagementReading:
         return [number for number in self.active_numbers() if self._item(number)["judgement"] is None]
 
     def _answered_in_cycle(self, item: dict[str, Any]) -> bool:
-        return item["answer"] is not None and item["answer"]["cycle"] == self.cycle["number"]
+        """The connector's statement is written in this cycle (on its own and on 共通 items)."""
+        answer = item["answers"][Side.CONNECTOR.value]
+        return answer is not None and answer["cycle"] == self.cycle["number"]
 
     def cycle_results(self, number: int) -> dict[int, dict[str, Any]]:
         """Each item's answer and judgement as they stood at the end of cycle ``number``
@@ -94,7 +97,10 @@ class EngagementReading:
         if not 1 <= number <= len(self.cycles):
             raise Invalid(f"第{number}回の審査サイクルはありません。", field="cycle")
         if number == self.cycle["number"]:
-            rows = [{"number": i["number"], "answer": i["answer"], "judgement": i["judgement"]} for i in self.items]
+            rows = [
+                {"number": i["number"], "answer": i["answer"], "answers": i["answers"], "judgement": i["judgement"]}
+                for i in self.items
+            ]
         else:
             rows = self.cycles[number - 1]["results"]["items"]
         return {row["number"]: row for row in rows}
@@ -107,17 +113,18 @@ class EngagementReading:
         diff = []
         for item in self.items:
             old, new = before.get(item["number"]), after.get(item["number"])
-            old_answer = _answer_core(old["answer"] if old else None)
-            new_answer = _answer_core(new["answer"] if new else None)
+            old_answers, new_answers = _voices(old), _voices(new)
             old_verdict = old["judgement"]["verdict"] if old and old["judgement"] else None
             new_verdict = new["judgement"]["verdict"] if new and new["judgement"] else None
+            leading = leading_side(item["party"]).value
             diff.append(
                 {
                     "number": item["number"],
                     "objective": item["objective"],
-                    "before": {"answer": old_answer, "verdict": old_verdict},
-                    "after": {"answer": new_answer, "verdict": new_verdict},
-                    "answer_changed": old_answer != new_answer,
+                    "party": item["party"],
+                    "before": {"answer": old_answers[leading], "answers": old_answers, "verdict": old_verdict},
+                    "after": {"answer": new_answers[leading], "answers": new_answers, "verdict": new_verdict},
+                    "answer_changed": old_answers != new_answers,
                     "verdict_changed": old_verdict != new_verdict,
                 }
             )

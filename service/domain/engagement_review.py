@@ -73,14 +73,17 @@ class ReviewCommands(EngagementRules):
         plan: Any = "",
         remarks: Any = "",
     ) -> None:
-        """Record the 対象者's answer (対応状況区分, 現在の対応状況, 課題認識, 課題への対応計画, 備考)."""
+        """Record the writer's side's statement (対応状況区分, 現在の対応状況, 課題認識, 課題への対応計画,
+        備考); on a 共通 item the other side's statement stays as it is. A changed statement clears
+        a verdict given on it in this cycle."""
         self.require(actor, "answer", number)
         item = self._item(number)
         answer = checked_answer(status, current_state, issues, plan, remarks)
-        previous, judgement = item["answer"], item["judgement"]
+        side = actor.side.value  # the guard admits only the item's sides: on a 共通 item each writes its own statement
+        previous, judgement = item["answers"][side], item["judgement"]
         changed = previous is None or any(previous[key] != value for key, value in answer.items())
         clears = changed and judgement is not None and judgement["cycle"] == self.cycle["number"]
-        self._answer_saved(actor=actor.as_record(), number=number, judgement_cleared=clears, **answer)
+        self._answer_saved(actor=actor.as_record(), number=number, judgement_cleared=clears, side=side, **answer)
 
     def attach_evidence(self, actor: Actor, number: int, file: dict[str, Any]) -> None:
         """Attach an evidence file (stored by content under BLOB_DIR) to the item's answer."""

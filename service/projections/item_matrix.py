@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Boolean, Column, Connection, Integer, String, Table
 
+from ..domain.answers import answering_side, leading_side
 from ..storage import Base
 from .runner import Projection
 
@@ -60,7 +61,7 @@ def summarise(engagement_id: str, items: list[dict[str, Any]]) -> dict[str, Any]
 
 class ItemMatrixProjection(Projection):
     name = "item_matrix"
-    version = 3  # 2: rm_item_summary; 3: items_in_cycle, answers counted within the cycle
+    version = 4  # 2: rm_item_summary; 3: items_in_cycle, answers counted within the cycle; 4: two voices
     tables = (item_matrix, item_summary)
 
     def __init__(self) -> None:
@@ -122,10 +123,13 @@ class ItemMatrixProjection(Projection):
         row = self._item(event, event.number)
         if row is None:
             return
-        values: dict[str, Any] = {"answer_status": event.status, "answer_cycle": row["cycle"]}
+        values: dict[str, Any] = {}
+        if answering_side(event.actor, getattr(event, "side", None)) is leading_side(row["party"]):
+            values.update(answer_status=event.status, answer_cycle=row["cycle"])  # the bank's part of a 共通 item is not its answer
         if event.judgement_cleared:
             values.update(verdict=None, judged_cycle=None)
-        self.rows.update(row, **values)
+        if values:
+            self.rows.update(row, **values)
 
     def on_ItemJudged(self, _connection: Connection, event: Any, _position: int) -> None:
         row = self._item(event, event.number)

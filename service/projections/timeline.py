@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import BigInteger, Column, Connection, DateTime, Index, Integer, String, Table, Text, func, select
 
+from ..domain.answers import VOICE_LABELS
 from ..domain.codes import AnswerStatus, CycleReason, Outcome, Verdict
 from ..storage import Base
 from .page_rows import chunked, insert_rows
@@ -37,11 +38,17 @@ def _then(text: str) -> str:
     return f": {text}" if text else ""
 
 
+def _voice(event: Any) -> str:
+    """Whose statement an answer is, for events that record it (two voices on 共通 items)."""
+    side = getattr(event, "side", None)
+    return f"【{VOICE_LABELS[side]}】" if side else ""
+
+
 SUMMARIES: dict[str, Callable[[Any], str]] = {  # event class name → a one-paragraph Japanese summary
     "Opened": lambda event: f"審査を開始: {event.title}（{event.connector['name']}、版 {event.edition}）",
     "ItemDropped": lambda event: f"項目を削除: {event.reason}",
     "CustomItemAdded": lambda event: f"独自項目を追加: {event.objective}",
-    "AnswerSaved": lambda event: f"{AnswerStatus(event.status).label}: {event.current_state}",
+    "AnswerSaved": lambda event: f"{_voice(event)}{AnswerStatus(event.status).label}: {event.current_state}",
     "Submitted": lambda event: "回答を提出",
     "QuestionAsked": lambda event: event.text,
     "ReplyPosted": lambda event: event.text,
@@ -70,7 +77,7 @@ class TimelineProjection(Projection):
     per page and followed through the page's events."""
 
     name = "timeline"
-    version = 2  # 2: a review cycle's note in its text
+    version = 3  # 2: a review cycle's note in its text; 3: whose statement an answer is
     tables = (timeline,)
 
     def __init__(self) -> None:

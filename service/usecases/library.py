@@ -111,12 +111,12 @@ class Libraries(UseCases):
         return data, certification["file"]
 
     def save_answers_to_library(self, actor: Actor, engagement_id: Any) -> AnswerLibrary:
-        """Copy the engagement's current connector and common answers into the library."""
+        """Copy the connector's own statements on its and the common items into the library."""
         engagement = self.store.visible(actor, engagement_id)
         library = self._own_library(actor)
         engagement.require(actor, "write_some")
         for item in engagement.items:
-            answer = item["answer"]
+            answer = item["answers"][Side.CONNECTOR.value]
             if item["dropped"] is None and not item["custom"] and answer and item["party"] != "bank":
                 library.save_entry(actor, item["number"], source=f"engagement:{engagement.id}", **answer_fields(answer))
         return self._save(library)
@@ -133,7 +133,8 @@ class Libraries(UseCases):
                 continue
             if not engagement.connector_holds_pen(item["number"]):
                 continue
-            if item["answer"] and item["answer"]["cycle"] == engagement.cycle["number"]:
+            own = item["answers"][Side.CONNECTOR.value]
+            if own and own["cycle"] == engagement.cycle["number"]:
                 continue
             engagement.save_answer(actor, item["number"], **answer_fields(entry))
         return self._save(engagement)

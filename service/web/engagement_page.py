@@ -16,7 +16,8 @@ from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
 from ..domain.answer_library import AnswerLibrary, usable_on
-from ..domain.answers import answer_gaps
+from ..domain.actors import Side
+from ..domain.answers import VOICE_LABELS, answer_gaps, leading_side
 from ..domain.checklist import CheckItem, Party
 from ..domain.codes import CycleReason, Role, Verdict
 from ..domain.engagement import Engagement
@@ -236,13 +237,21 @@ def _item_view(
 ) -> dict[str, Any]:
     number = item["number"]
     offered = engagement.allowed(actor, number) if live else frozenset()
+    sides = [Side.CONNECTOR, Side.BANK] if item["party"] == Party.COMMON.value else [leading_side(item["party"])]
+    voices = [
+        {"side": side.value, "label": VOICE_LABELS[side.value], "answer": item["answers"][side.value],
+         "gaps": answer_gaps(item["answers"][side.value])}
+        for side in sides
+    ]
     return {
         **item,
         "category": item["category"],
         "catalogue_html": catalogue_html(catalogue_item) if catalogue_item else "",
         "in_cycle": number in engagement.cycle["items"],
         "questions": [q for q in engagement.questions if q["item"] == number],
-        "gaps": answer_gaps(item["answer"]),
+        "voices": voices,  # each side's statement: both on a 共通 item
+        "own": item["answers"][actor.side.value] if actor.side else None,  # what the actor's answer form starts from
+        "own_label": VOICE_LABELS[actor.side.value] if actor.side else "",
         "offered": offered,
         "certifications": [c for c in certifications if number in c["items"]] if "judge" in offered else [],
         "evidence": item.get("evidence", []),

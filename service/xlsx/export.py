@@ -23,6 +23,7 @@ from .layout import (
     STATUS_COLUMN,
     TEXT_COLUMNS,
     VERDICT_SHEET,
+    both_voices,
     export_text,
 )
 from .printing import FULL_TEXT_COLUMNS, FULL_TEXT_SHEET, WIDTHS, PrintLayout
@@ -114,6 +115,16 @@ def _references(edition: Edition, item: dict[str, Any]) -> tuple[str, str]:
     return "\n".join(r.source for r in references), "\n".join(r.location for r in references)
 
 
+def _status_label(answer: dict[str, Any]) -> str:
+    return AnswerStatus(answer["status"]).label
+
+
+def _both(item: dict[str, Any], part: Any) -> str:
+    """A 共通 item's cell: each side's statement under its label (empty where it has not written)."""
+    connector, bank = (item["answers"][side] for side in ("connector", "bank"))
+    return both_voices(part(connector) if connector else "", part(bank) if bank else "")
+
+
 def _format_sheet(ws: Any, engagement: Engagement, edition: Edition, layout: PrintLayout) -> None:
     ws.title = SHEET_TITLE
     _header(ws, COLUMNS)
@@ -122,6 +133,7 @@ def _format_sheet(ws: Any, engagement: Engagement, edition: Edition, layout: Pri
     for item in engagement.items:
         row += 1
         answer = item["answer"] or {}
+        common = item["party"] == Party.COMMON.value
         dropped = item["dropped"]
         sources, locations = _references(edition, item)
         objective = item["objective"]
@@ -132,12 +144,17 @@ def _format_sheet(ws: Any, engagement: Engagement, edition: Edition, layout: Pri
             "区分": item["category"],
             "セキュリティ対応目標": objective,
             "対象者": Party(item["party"]).label,
-            "対応状況区分": "" if dropped else status,
+            "対応状況区分": "" if dropped else (_both(item, _status_label) if common else status),
             "関連規定": sources,
             "関連規定箇所": locations,
         }
         for name, field in TEXT_COLUMNS.items():
-            texts[name] = "" if dropped else answer.get(field, "")
+            if dropped:
+                texts[name] = ""
+            elif common:
+                texts[name] = _both(item, lambda answer, field=field: answer[field])
+            else:
+                texts[name] = answer.get(field, "")
         number = cell = _put(ws, row, index["通番"], item["number"])
         cell.alignment, cell.border = Alignment(vertical="top", horizontal="center"), _BORDER
         cell.font, cell.fill = (_DROPPED_FONT, _DROPPED_FILL) if dropped else (_FONT, _CATALOGUE_FILL)
@@ -166,7 +183,9 @@ def _format_sheet(ws: Any, engagement: Engagement, edition: Edition, layout: Pri
         prompt="一覧から選んでください",
     )
     ws.add_data_validation(validation)
-    active_rows = [r for r, item in enumerate(engagement.items, start=2) if not item["dropped"]]
+    active_rows = [  # a 共通 item's cell holds both sides' labelled parts: no list to pick from
+        r for r, item in enumerate(engagement.items, start=2) if not item["dropped"] and item["party"] != Party.COMMON.value
+    ]
     for first, last in _runs(active_rows):
         validation.add(f"{status_letter}{first}:{status_letter}{last}")
     ws.freeze_panes = "B2"

@@ -12,7 +12,7 @@ from openpyxl.utils import get_column_letter
 
 from ..domain.answers import checked_answer
 from ..domain.actors import Side
-from ..domain.checklist import Edition
+from ..domain.checklist import Edition, Party
 from ..domain.codes import AnswerStatus
 from ..domain.engagement import Engagement
 from ..domain.errors import Invalid
@@ -26,6 +26,7 @@ from .layout import (
     STATUS_COLUMN,
     TEXT_COLUMNS,
     export_text,
+    voice_part,
 )
 from .reading import HEADER_SCAN_ROWS, MAX_ROWS, Row, read_rows
 
@@ -135,7 +136,7 @@ def import_answers(data: bytes, engagement: Engagement, edition: Edition, *, sid
     Raises ``XlsxImportError`` (``XlsxTooLarge`` over ``MAX_BYTES``) listing every problem;
     never returns a partial result. ``edition`` is accepted for symmetry with the export
     (the comparison uses the engagement's own item texts)."""
-    parties = Side(side).parties  # an unknown side is a ValueError
+    side = Side(side)  # an unknown side is a ValueError
     sheet, rows = read_rows(data)
 
     errors: list[dict[str, str]] = []
@@ -151,7 +152,7 @@ def import_answers(data: bytes, engagement: Engagement, edition: Edition, *, sid
     seen: dict[int, int] = {}
     changes = []
     for row, content in data_rows:
-        change = _check_row(_RowContext(sheet, row, columns, errors), content, items, parties, seen)
+        change = _check_row(_RowContext(sheet, row, columns, errors), content, items, side, seen)
         if change is not None:
             changes.append(change)
     if errors:
@@ -178,10 +179,11 @@ def _check_row(
     at: _RowContext,
     content: dict[int, tuple[Any, str]],
     items: dict[int, dict[str, Any]],
-    parties: tuple[str, ...],
+    side: Side,
     seen: dict[int, int],
 ) -> AnswerChange | None:
-    """Validate one data row (problems go to ``at.errors``); the change it carries, if any."""
+    """Validate one data row (problems go to ``at.errors``); the change it carries, if any.
+    On a 共通 item only ``side``'s labelled part of each answer cell is read."""
     values, formulas = _row_values(at, content)
     filled = [name for name in ANSWER_COLUMNS if name in formulas or values[name].strip()]
     if "通番" in formulas:
@@ -190,9 +192,14 @@ def _check_row(
     if number is None:
         return None
     item = _live_item(at, number, items, filled)
-    if item is None or item["party"] not in parties or not filled:
-        return None  # the other side's row, or a row left empty: an empty row never clears an answer
-    return _answer_change(at, item, values, formulas)
+    if item is None or item["party"] not in side.parties:
+        return None  # the other side's row
+    if item["party"] == Party.COMMON.value:
+        values = {**values, **{name: voice_part(values[name], side.value) for name in ANSWER_COLUMNS}}
+        filled = [name for name in ANSWER_COLUMNS if name in formulas or values[name].strip()]
+    if not filled:
+        return None  # a row (or a side's part) left empty never clears an answer
+    return _answer_change(at, item, values, formulas, side)
 
 
 def _row_values(at: _RowContext, content: dict[int, tuple[Any, str]]) -> tuple[dict[str, str], set[str]]:
@@ -248,7 +255,7 @@ def _live_item(
 
 
 def _answer_change(
-    at: _RowContext, item: dict[str, Any], values: dict[str, str], formulas: set[str]
+    at: _RowContext, item: dict[str, Any], values: dict[str, str], formulas: set[str], side: Side
 ) -> AnswerChange | None:
     """The row's answer checked by the domain's rules; a change only if it differs from the item's."""
     problems = len(at.errors)
@@ -269,7 +276,7 @@ def _answer_change(
         at.fail(_COLUMN_OF.get(error.context.get("field"), STATUS_COLUMN), error.detail, error.code)
         return None
     del new["status"]
-    current = item["answer"]
+    current = item["answers"][side.value]
     if current is not None and current["status"] == status and all(
         export_text(current[field]) == text for field, text in new.items()
     ):

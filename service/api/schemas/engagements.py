@@ -66,6 +66,13 @@ class AnswerOut(BaseModel):
     cycle: int
 
 
+class AnswersOut(BaseModel):
+    """Each side's own statement; on a ``common`` (共通) item both stand, one never replacing the other."""
+
+    connector: AnswerOut | None
+    bank: AnswerOut | None
+
+
 class CertificationRef(BaseModel):
     id: str
     kind: str
@@ -104,7 +111,8 @@ class ItemOut(BaseModel):
     custom: StrictBool
     dropped: DroppedOut | None
     in_cycle: bool
-    answer: AnswerOut | None
+    answer: AnswerOut | None = Field(description="The statement of the item's party; on a common item the connector's.")
+    answers: AnswersOut
     judgement: JudgementOut | None
     evidence: list[EvidenceOut]
     open_questions: int

@@ -28,7 +28,7 @@ def test_commands_show_on_the_board_timeline_and_inbox_at_once(container, people
         ("Opened", "reviewer", "東西銀行"),
         ("AnswerSaved", "staff", "フィンテック株式会社"),
     ]
-    assert timeline[1]["text"] == "対応済: 規程を整備" and timeline[1]["item"] == 1
+    assert timeline[1]["text"] == "【API接続先】対応済: 規程を整備" and timeline[1]["item"] == 1
 
 
 def test_inbox_follows_the_conversation(container, people):

@@ -134,7 +134,15 @@ def test_connector_cannot_answer_bank_items(number):
 def test_reviewer_answers_bank_and_common_items(number):
     eng = open_engagement()
     answer(eng, number, REVIEWER)
-    assert eng.item(number)["answer"]["by"]["id"] == "u-rev"
+    assert eng.item(number)["answers"]["bank"]["by"]["id"] == "u-rev"
+    assert eng.item(number)["answers"]["connector"] is None
+
+
+@pytest.mark.parametrize("number", BANK_ITEMS)
+def test_the_answer_of_a_bank_item_is_the_banks_statement(number):
+    eng = open_engagement()
+    answer(eng, number, REVIEWER)
+    assert eng.item(number)["answer"] == eng.item(number)["answers"]["bank"]
 
 
 @pytest.mark.parametrize("number", CONNECTOR_ITEMS)
@@ -310,11 +318,11 @@ def test_connector_submits_when_connector_and_common_items_are_answered():
 def test_submit_lists_exactly_the_unanswered_connector_and_common_items():
     eng = open_engagement()
     answer(eng, 2)
-    answer(eng, 4, REVIEWER)  # a common item answered by the bank counts
+    answer(eng, 4, REVIEWER)  # the bank's part of a common item: the connector's own is still missing
     with pytest.raises(AnswersMissing) as excinfo:
         eng.submit(CONNECTOR)
-    assert excinfo.value.context["items"] == [1, 3]
-    assert eng.missing_answers() == [1, 3]
+    assert excinfo.value.context["items"] == [1, 3, 4]
+    assert eng.missing_answers() == [1, 3, 4]
     assert eng.state == "draft"
 
 

@@ -17,7 +17,7 @@ from service.domain.errors import ControlCharacters
 from service.xlsx import export as xlsx_export
 from service.xlsx.export import export_engagement
 from service.xlsx.importing import import_answers
-from service.xlsx.layout import export_text
+from service.xlsx.layout import both_voices, export_text
 from tests.unit.xlsx.builders import (
     BANK_ITEMS,
     COL,
@@ -67,7 +67,7 @@ def test_one_row_per_item_with_labels_references_and_answers():
     bank = dict(zip(HEADER, rows[row_of(eng, BANK_ITEMS[0]) - 2]))
     assert bank["対象者"] == "金融機関" and bank["対応状況区分"] == "一部対応"
     common = dict(zip(HEADER, rows[row_of(eng, COMMON_ITEMS[0]) - 2]))
-    assert common["対象者"] == "共通" and common["対応状況区分"] == "対応済"
+    assert common["対象者"] == "共通" and common["対応状況区分"] == "【API接続先】\n対応済\n【金融機関】\n"  # each side's part, labelled
     unanswered = dict(zip(HEADER, rows[row_of(eng, BANK_ITEMS[-1]) - 2]))
     assert all(unanswered[name] is None for name in ("対応状況区分", "現在の対応状況", "課題認識", "課題への対応計画", "備考"))
     without_references = dict(zip(HEADER, rows[row_of(eng, 8) - 2]))  # item 8 has no 関連規定 in the source
@@ -151,8 +151,10 @@ def test_formula_like_text_is_written_as_inline_string_never_a_formula():
     ws = load_workbook(io.BytesIO(data))["フォーマット"]
     for number, text in zip(connector_side(eng), FORMULA_LIKE):
         cell = ws[f"F{row_of(eng, number)}"]
-        assert cell.data_type == "s" and cell.value == text.replace("\r\n", "\n")
-        assert cell.quotePrefix is (text[0] in "=+-@\t\r")
+        common = eng.item(number)["party"] == "common"
+        written = both_voices(text, "") if common else text  # a 共通 item's cell starts with its label
+        assert cell.data_type == "s" and cell.value == written.replace("\r\n", "\n")
+        assert cell.quotePrefix is (written[0] in "=+-@\t\r")
     assert import_answers(data, eng, EDITION, side="connector") == []
 
 
