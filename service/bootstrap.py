@@ -20,6 +20,7 @@ from .storage import SQLITE_LOCK_TIMEOUT_SECONDS, Base, eventsourcing_env, make_
 from .blobs import BlobStore
 from .logs import configure_logging
 from .security_log import SecurityLog
+from .tailoring import TailoringTemplates
 from .usecases.advisories import Advisories
 from .usecases.engagements import Engagements
 from .usecases.files import Files
@@ -27,6 +28,7 @@ from .usecases.library import Libraries
 from .usecases.ports import Clock, utc_now
 from .usecases.review import Review
 from .usecases.store import ReviewStore
+from .usecases.tailoring import Tailoring
 from .views import AdvisoryViews, LibraryViews, Views
 
 @dataclass
@@ -40,6 +42,7 @@ class Container:
     projections: ProjectionRunner
     engagements: Engagements
     review: Review
+    tailoring: Tailoring
     library: Libraries
     advisories: Advisories
     files: Files
@@ -83,6 +86,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock = utc_now) -> Co
         security_log,
     )
     editions = Editions(sessions, reads)
+    templates = TailoringTemplates(sessions, reads)
     health = Health(engine)
     views = Views(reads, settings.timezone)
     library_views = LibraryViews(reads)
@@ -113,7 +117,8 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock = utc_now) -> Co
         editions=editions,
         store=store,
         projections=projections,
-        engagements=Engagements(store, accounts=accounts, editions=editions, read_your_writes=read_your_writes),
+        engagements=Engagements(store, accounts=accounts, editions=editions, templates=templates, read_your_writes=read_your_writes),
+        tailoring=Tailoring(store, templates=templates, editions=editions, read_your_writes=read_your_writes),
         review=Review(store, read_your_writes=read_your_writes),
         library=Libraries(store, accounts=accounts, blobs=blobs, index=library_views, export_log=security_log, read_your_writes=read_your_writes),
         advisories=Advisories(store, editions=editions, read_your_writes=read_your_writes),

@@ -140,6 +140,22 @@ def _create_engagements(container: Container, cast: Cast) -> None:
         cast.reviewer, review.id, 22, "特権IDの多要素認証の方式（トークン種別）をご教示ください。"
     )
     c.review.post_reply(cast.connector_a, review.id, question_id, "ハードウェアトークンによるワンタイムパスワードを利用しています。")
+    # 共通 items in two voices: the bank's own statement beside the connector's
+    for number, text in ((9, "当行側でも委託先管理規程に基づき、接続先の体制を年1回確認している。"), (12, "当行の監視基盤で接続先からのアクセスを常時監視している。")):
+        c.review.save_answer(cast.reviewer, review.id, number, status="implemented", current_state=text)
+    # tailoring during the review: the bank's own item with the catalogue's fields, an item left out
+    c.tailoring.add_custom_item(
+        cast.reviewer,
+        review.id,
+        objective="振込限度額の設定と変更の手続を利用者ごとに管理している。",
+        party="connector",
+        category="当行独自（更新系）",
+        explanation="更新系APIでは不正送金の被害を限定するため、利用者ごとの限度額とその変更手続を確認する。",
+        methods=[{"group": "＜限度額＞", "text": "利用者ごとに1日の振込限度額を設定する"}, {"group": "＜限度額＞", "text": "限度額の変更時に追加認証を求める"}],
+        references=[{"source": "安全対策基準", "location": "実150"}],
+    )
+    c.tailoring.drop_item(cast.reviewer, review.id, 40, "当行の更新系APIでは提供しない機能のため対象外とする。")
+    c.tailoring.template_from_engagement(cast.reviewer, review.id, name="更新系APIの標準（デモ）")
 
     # decided: rejected after review
     rejected = _answer_all(container, cast, open_("ポイント連携サービス（参照系）", cast.connector_b), cast.connector_b)

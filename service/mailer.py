@@ -26,14 +26,13 @@ from urllib.parse import unquote, urlsplit
 from sqlalchemy import Column, Connection, DateTime, Engine, Integer, String, Table, Text, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .storage import Base, as_utc
+from .storage import Base, as_utc, insert_rows
 
 MAX_ATTEMPTS = 8
 MAX_AGE = timedelta(days=7)  # older messages (e.g. recreated by a rebuild) are never sent
 FROM_ADDRESS = "FISC API接続審査 <no-reply@fisc-review.invalid>"
 SUBJECT_PREFIX = "[API接続審査]"
 MESSAGE_ID_DOMAIN = "fisc-review.invalid"
-QUEUE_CHUNK = 500  # rows per INSERT: one statement per chunk, well under either store's limit on bound values
 
 outbox = Table(
     "outbox",
@@ -95,8 +94,7 @@ class Outbox:
             {**asdict(mail), "subject": f"{SUBJECT_PREFIX} {mail.subject}", "message_id": message_id_for(mail.key)}
             for mail in mails
         ]
-        for start in range(0, len(rows), QUEUE_CHUNK):
-            connection.execute(outbox.insert().values(rows[start : start + QUEUE_CHUNK]))
+        insert_rows(connection, outbox, rows)
 
 
 @dataclass(frozen=True)

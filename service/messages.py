@@ -22,12 +22,13 @@ MESSAGES = {
     "questions_open": "未完了の質問があるため判定できません。",
     "items_not_judged": "未判定の確認項目があります: {items}",
     "item_dropped": "この確認項目は削除されています。",
+    "item_not_dropped": "この確認項目は審査の対象です（削除されていません）。",
     "item_not_in_cycle": "この確認項目は今回の審査サイクルの対象外です。",
     "question_closed": "この質問は完了しています。",
     "already_acknowledged": "この注意喚起は確認済みです。",
     "advisory_already_noticed": "この注意喚起は登録済みです。",
     "condition_already_fulfilled": "この条件は充足確認済みです。",
-    "stale_version": "他の利用者が先に更新しました。最新の内容を読み込んでからやり直してください。",
+    "stale_version": "{change}。最新の内容を読み込んでからやり直してください。",
     "duplicate_email": "このメールアドレスは既に登録されています。",
     "duplicate_org_name": "同じ名前の組織が既に登録されています。",
     "last_admin": "自分自身や、組織で最後の有効な管理者は無効にできません。",
@@ -88,4 +89,5 @@ def error_message(error: DomainError) -> str:
     if template is None:
         return error.detail or error.code
     items = error.context.get("items")
-    return template.format(items="、".join(map(str, items)) if items else "")
+    change = error.context.get("change") or "他の利用者が先に更新しました"  # what changed, when a stale write knows it
+    return template.format(items="、".join(map(str, items)) if items else "", change=change)

@@ -31,6 +31,7 @@ LAYERS = [
             "service.accounts",
             "service.security_log",
             "service.editions",
+            "service.tailoring",
             "service.health",
             "service.auth",
             "service.projections",

@@ -33,7 +33,7 @@ def nested_component_name(_parent: str, child: str) -> str:
 
 # the contract's order of the operations' groups (spectree lists tags as it first meets them)
 TAGS = (
-    "auth", "checklist", "engagements", "answers", "questions", "judgements", "monitoring", "audit", "inbox", "advisories",
+    "auth", "checklist", "engagements", "tailoring", "answers", "questions", "judgements", "monitoring", "audit", "inbox", "advisories",
     "library", "excel",
 )
 # what the API's before_request check answers on any route that takes a body

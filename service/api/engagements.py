@@ -58,6 +58,7 @@ def open_engagement():
         title=data.title,
         dropped_items=[item.model_dump() for item in data.dropped_items],
         custom_items=[item.model_dump() for item in data.custom_items],
+        template_id=data.template_id,
     )
     return write_result(engagement, 201)
 

@@ -111,6 +111,9 @@ class Engagement(ReviewCommands, LifecycleCommands, Aggregate):
                 "category": entry["category"],
                 "party": entry["party"],
                 "objective": entry["objective"],
+                "explanation": entry.get("explanation", ""),  # a custom item's own texts (older events: none)
+                "methods": list(entry.get("methods", [])),
+                "references": list(entry.get("references", [])),
                 "custom": True,
                 "dropped": None,
                 "answer": None,
@@ -130,9 +133,35 @@ class Engagement(ReviewCommands, LifecycleCommands, Aggregate):
         item["judgement"] = None
         self.cycle["items"] = [n for n in self.cycle["items"] if n != number]
 
+    @event("ItemRestored")
+    def _item_restored(self, actor: dict[str, str], number: int, timestamp: datetime | None = None) -> None:
+        self._item(number)["dropped"] = None
+        if number not in self.cycle["items"]:
+            self.cycle["items"] = sorted([*self.cycle["items"], number])
+
     @event("CustomItemAdded")
-    def _custom_item_added(self, actor: dict[str, str], number: int, objective: str, party: str, category: str) -> None:
-        self._append_custom({"number": number, "objective": objective, "party": party, "category": category})
+    def _custom_item_added(
+        self,
+        actor: dict[str, str],
+        number: int,
+        objective: str,
+        party: str,
+        category: str,
+        explanation: str = "",
+        methods: list[dict[str, str]] | None = None,
+        references: list[dict[str, str]] | None = None,
+    ) -> None:
+        self._append_custom(
+            {
+                "number": number,
+                "objective": objective,
+                "party": party,
+                "category": category,
+                "explanation": explanation,
+                "methods": methods or [],
+                "references": references or [],
+            }
+        )
         self.cycle["items"].append(number)
 
     # ------------------------------------------------------------------ answers (engagement_review.py)
@@ -348,7 +377,7 @@ class Engagement(ReviewCommands, LifecycleCommands, Aggregate):
         reason = f"チェックリスト改訂（{previous}版→{edition}版）で削除"
         for number in removed:
             item = self._item(number)
-            item["dropped"] = {"reason": reason, "by": actor_ref(actor), "at": _at(timestamp)}
+            item["dropped"] = {"reason": reason, "by": actor_ref(actor), "at": _at(timestamp), "revision": True}
             item["judgement"] = None
             if number in self.cycle["items"]:
                 self.cycle["items"].remove(number)

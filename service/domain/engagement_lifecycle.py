@@ -10,7 +10,16 @@ from .actors import Actor, Side
 from .checklist import CheckItem, Edition, EditionDiff, Party
 from .codes import CycleReason, Role, State
 from .engagement_rules import EngagementRules, item_numbers
-from .errors import AdvisoryAlreadyNoticed, AlreadyAcknowledged, AlreadyReminded, EditionConflict, Invalid, RoleNotAllowed, WrongState
+from .errors import (
+    AdvisoryAlreadyNoticed,
+    AlreadyAcknowledged,
+    AlreadyReminded,
+    EditionConflict,
+    Invalid,
+    ItemNotDropped,
+    RoleNotAllowed,
+    WrongState,
+)
 from .text import clean_text, label_for, one_line, parse_code
 
 MAX_TITLE = 200
@@ -44,8 +53,9 @@ def checked_dropped(dropped_items: Iterable[dict[str, Any]], numbers: Iterable[i
     return dropped
 
 
-def checked_custom(entry: Any, field: str) -> dict[str, str]:
-    """A bank's own item (金融機関独自項目) added to the checklist."""
+def checked_custom(entry: Any, field: str) -> dict[str, Any]:
+    """A bank's own item (金融機関独自項目) with the fields a catalogue item has: セキュリティ対応目標,
+    対象者, 区分, 説明, 手法例 (each under its ＜heading＞) and 関連規定."""
     if not isinstance(entry, dict):
         raise Invalid(f"{label_for(field)}の形式が正しくありません。", field=field)
     party = parse_code(Party, entry.get("party"), f"{field}.party")
@@ -53,7 +63,32 @@ def checked_custom(entry: Any, field: str) -> dict[str, str]:
         "objective": clean_text(entry.get("objective"), f"{field}.objective", required=True, limit=2_000),
         "party": party.value,
         "category": clean_text(entry.get("category") or "金融機関独自項目", f"{field}.category", limit=100),
+        "explanation": clean_text(entry.get("explanation") or "", f"{field}.explanation", limit=20_000),
+        "methods": _pairs(entry.get("methods"), f"{field}.methods", ("group", "text")),
+        "references": _pairs(entry.get("references"), f"{field}.references", ("source", "location")),
     }
+
+
+def _pairs(values: Any, field: str, keys: tuple[str, str]) -> list[dict[str, str]]:
+    """A custom item's 手法例 (group, text) or 関連規定 (source, location): at most 50, the second
+    of each pair required."""
+    if values is None:
+        return []
+    if not isinstance(values, list) or len(values) > 50:
+        raise Invalid(f"{label_for(field)}は50件までの一覧で指定してください。", field=field)
+    checked = []
+    for i, value in enumerate(values):
+        at = f"{field}[{i}]"
+        if not isinstance(value, dict):
+            raise Invalid(f"{label_for(at)}の形式が正しくありません。", field=at)
+        first, second = keys
+        checked.append(
+            {
+                first: clean_text(value.get(first) or "", f"{at}.{first}", limit=200),
+                second: clean_text(value.get(second), f"{at}.{second}", required=True, limit=2_000),
+            }
+        )
+    return checked
 
 
 class LifecycleCommands(EngagementRules):
@@ -99,28 +134,33 @@ class LifecycleCommands(EngagementRules):
             custom=customs,
         )
 
-    # ------------------------------------------------------------------ tailoring (draft of the first cycle)
+    # ------------------------------------------------------------------ tailoring, until the decision
 
-    def drop_item(self, actor: Actor, number: int, reason: str) -> None:
-        self._require_role(actor, Role.REVIEWER)
-        self._require_tailorable()
+    def drop_item(self, actor: Actor, number: int, reason: Any) -> None:
+        """Leave an item out of the review (risk-based, with a reason) until it is restored."""
+        self.require(actor, "tailor")
         self._require_active_item(number)
         if len(self.active_numbers()) == 1:
             raise Invalid("確認項目を少なくとも1つ残してください。", field="number")
         self._item_dropped(actor=actor.as_record(), number=number, reason=clean_text(reason, "reason", required=True))
 
-    def add_custom_item(self, actor: Actor, objective: str, party: str, category: str | None = None) -> int:
-        self._require_role(actor, Role.REVIEWER)
-        self._require_tailorable()
-        entry = checked_custom({"objective": objective, "party": party, "category": category}, "custom_item")
+    def restore_item(self, actor: Actor, number: int) -> None:
+        """Bring a dropped item back into the review and the open cycle."""
+        self.require(actor, "tailor")
+        dropped = self._item(number)["dropped"]
+        if dropped is None:
+            raise ItemNotDropped(f"通番{number}は審査の対象です。", number=number)
+        if dropped.get("revision"):
+            raise WrongState(f"通番{number}はチェックリストの改訂で削除された項目のため戻せません。", number=number)
+        self._item_restored(actor=actor.as_record(), number=number)
+
+    def add_custom_item(self, actor: Actor, **fields: Any) -> int:
+        """Add a bank's own item with the fields of a catalogue item; it joins the open cycle."""
+        self.require(actor, "tailor")
+        entry = checked_custom(fields, "custom_item")
         number = max(FIRST_CUSTOM_NUMBER - 1, *(item["number"] for item in self.items)) + 1
         self._custom_item_added(actor=actor.as_record(), number=number, **entry)
         return number
-
-    def _require_tailorable(self) -> None:
-        self._require_state(State.DRAFT)
-        if self.cycle["reason"] != CycleReason.INITIAL.value:
-            raise WrongState("確認項目の追加・削除は最初の提出前にのみできます。", state=self.state)
 
     # ------------------------------------------------------------------ monitoring cycles
 

@@ -49,6 +49,7 @@ RULES = {  # what a person may be offered → who may do it, and when
     "acknowledge": Rule((Role.CONNECTOR,)),
     "adopt_edition": Rule((Role.REVIEWER, Role.SYSTEM)),
     "withdraw": Rule((Role.REVIEWER, Role.CONNECTOR)),
+    "tailor": Rule((Role.REVIEWER,), BEFORE_DECISION),  # add, drop and restore items, in any cycle
 }
 ITEM_GUARDS = {  # the actions whose rule looks at the item → the guard that checks it
     "answer": "_require_pen",

@@ -120,6 +120,12 @@ class WrongState(Conflict):
     code = "wrong_state"
 
 
+class ItemNotDropped(Conflict):
+    """Only a dropped item can be restored."""
+
+    code = "item_not_dropped"
+
+
 class PenNotHeld(Conflict):
     """The connector may edit an answer only while it holds the pen."""
 

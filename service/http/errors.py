@@ -87,6 +87,7 @@ def domain_error(error: DomainError) -> Answer:
         field=context.get("field"),
         items=context.get("items"),
         current_version=context.get("current_version"),
+        changed=context.get("changed"),
     )
 
 

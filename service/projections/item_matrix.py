@@ -115,9 +115,16 @@ class ItemMatrixProjection(Projection):
     def on_ItemDropped(self, _connection: Connection, event: Any, _position: int) -> None:
         self._drop(self._item(event, event.number))
 
+    def on_ItemRestored(self, _connection: Connection, event: Any, _position: int) -> None:
+        self.rows.update(self._item(event, event.number), dropped=False, in_cycle=True)
+
     def on_CustomItemAdded(self, _connection: Connection, event: Any, _position: int) -> None:
         self._add(event, {"number": event.number, "category": event.category, "party": event.party},
-                  custom=True, dropped=False, cycle=1, in_cycle=True)
+                  custom=True, dropped=False, cycle=self._cycle(event), in_cycle=True)
+
+    def _cycle(self, event: Any) -> int:
+        """The engagement's current cycle, as its rows know it (items are added in any cycle)."""
+        return max((row["cycle"] for row in self.rows.rows(str(event.originator_id))), default=1)
 
     def on_AnswerSaved(self, _connection: Connection, event: Any, _position: int) -> None:
         row = self._item(event, event.number)
@@ -150,7 +157,7 @@ class ItemMatrixProjection(Projection):
     def on_EditionAdopted(self, _connection: Connection, event: Any, _position: int) -> None:
         for entry in event.updated:
             self.rows.update(self._item(event, entry["number"]), category=entry["category"], party=entry["party"])
-        cycle = max((row["cycle"] for row in self.rows.rows(str(event.originator_id))), default=1)
+        cycle = self._cycle(event)
         for entry in event.added:
             self._add(event, entry, custom=False, dropped=False, cycle=cycle, in_cycle=False)
         for number in event.removed:

@@ -16,10 +16,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any
 
-from psycopg.sql import Identifier
 from sqlalchemy import Connection, Table, and_, delete, select, tuple_
 
-from ..storage import copy_statement
+from ..storage import insert_rows
+
+__all__ = ["CHUNK", "PageRows", "chunked", "insert_rows"]
 
 CHUNK = 500  # values per IN list
 
@@ -31,21 +32,6 @@ def chunked(values: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
     iterator = iter(values)
     while chunk := list(islice(iterator, size)):
         yield chunk
-
-
-def insert_rows(connection: Connection, table: Table, rows: Sequence[Row]) -> None:
-    """Insert a page's new rows, each with the columns of the first: one ``COPY`` on
-    PostgreSQL (psycopg's pipelined executemany sends one statement per row, most of a
-    rebuild's time there), one ``executemany`` on SQLite."""
-    if not rows:
-        return
-    if connection.dialect.name != "postgresql":
-        connection.execute(table.insert(), rows)
-        return
-    columns = list(rows[0])
-    with connection.connection.cursor() as cursor, cursor.copy(copy_statement(Identifier(table.name), columns)) as copy:
-        for row in rows:
-            copy.write_row([row[column] for column in columns])
 
 
 class PageRows:

@@ -47,6 +47,7 @@ def _voice(event: Any) -> str:
 SUMMARIES: dict[str, Callable[[Any], str]] = {  # event class name → a one-paragraph Japanese summary
     "Opened": lambda event: f"審査を開始: {event.title}（{event.connector['name']}、版 {event.edition}）",
     "ItemDropped": lambda event: f"項目を削除: {event.reason}",
+    "ItemRestored": lambda event: "項目を審査対象に戻す",
     "CustomItemAdded": lambda event: f"独自項目を追加: {event.objective}",
     "AnswerSaved": lambda event: f"{_voice(event)}{AnswerStatus(event.status).label}: {event.current_state}",
     "Submitted": lambda event: "回答を提出",

@@ -7,9 +7,10 @@ from typing import Any
 
 from ..domain.actors import Actor
 from ..domain.advisory import Advisory
+from ..domain.concurrency import advisory_scope
 from ..domain.engagement import Engagement
 from ..editions import Editions
-from .base import UseCases
+from .base import UseCases, retried
 from .ports import ReadYourWrites
 from .store import ReviewStore
 
@@ -35,6 +36,7 @@ class Advisories(UseCases):
         )
         return self._save(advisory)
 
+    @retried
     def notice_advisory(
         self,
         actor: Actor,
@@ -49,9 +51,10 @@ class Advisories(UseCases):
         engagement.notice_advisory(actor, advisory_id=advisory_id, title=title, items=items, respond_by=respond_by)
         return self._save(engagement)
 
+    @retried
     def acknowledge_advisory(
         self, actor: Actor, engagement_id: Any, advisory_id: str, text: Any, *, expected_version: Any = None
     ) -> Engagement:
-        engagement = self.store.for_update(actor, engagement_id, expected_version)
+        engagement = self.store.for_update(actor, engagement_id, expected_version, advisory_scope(advisory_id))
         engagement.acknowledge_advisory(actor, advisory_id, text)
         return self._save(engagement)

@@ -1,4 +1,4 @@
-"""Opening an engagement (tailored: items dropped with a reason, the bank's own items added),
+"""Opening an engagement (tailored, by hand or from a bank template: items dropped with a reason, the bank's own items added),
 moving it to a new edition, monitoring cycles and reminders, withdrawing it."""
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from ..domain.engagement import Engagement
 from ..domain.errors import Invalid, OrgNotFound, RoleNotAllowed
 from ..domain.text import label_for
 from ..editions import Editions
-from .base import UseCases
+from ..tailoring import TailoringTemplates
+from .base import UseCases, retried
 from .ports import ReadYourWrites
 from .store import ReviewStore
 
@@ -32,11 +33,18 @@ def org_of_kind(accounts: Accounts, org_id: Any, kind: OrgKind, field: str):
 
 class Engagements(UseCases):
     def __init__(
-        self, store: ReviewStore, *, accounts: Accounts, editions: Editions, read_your_writes: ReadYourWrites | None = None
+        self,
+        store: ReviewStore,
+        *,
+        accounts: Accounts,
+        editions: Editions,
+        templates: TailoringTemplates,
+        read_your_writes: ReadYourWrites | None = None,
     ) -> None:
         super().__init__(store, read_your_writes=read_your_writes)
         self.accounts = accounts
         self.editions = editions
+        self.templates = templates
 
     def open_engagement(
         self,
@@ -46,10 +54,17 @@ class Engagements(UseCases):
         title: Any,
         dropped_items: Iterable[dict[str, Any]] = (),
         custom_items: Iterable[dict[str, Any]] = (),
+        template_id: Any = None,
     ) -> Engagement:
+        """Open a review tailored by ``template_id`` (one of the bank's templates) and by the
+        items given here, added to the template's."""
         if actor.role is not Role.REVIEWER:
             raise RoleNotAllowed("審査案件を作成できるのは金融機関の審査担当者です。")
         connector = org_of_kind(self.accounts, connector_org_id, OrgKind.CONNECTOR, "connector_org_id")
+        if template_id is not None:
+            template = self.templates.get(actor, template_id)
+            dropped_items = [*template["dropped_items"], *(dropped_items or ())]
+            custom_items = [*template["custom_items"], *(custom_items or ())]
         bank = self.accounts.org(actor.org_id)
         engagement = Engagement.open(
             actor,
@@ -62,6 +77,7 @@ class Engagements(UseCases):
         )
         return self._save(engagement)
 
+    @retried
     def adopt_edition(self, actor: Actor, engagement_id: Any, *, expected_version: Any = None) -> Engagement:
         """Move the engagement to the current edition keeping unchanged answers; an
         engagement in monitoring gets an ``item_changed`` cycle for exactly the items
@@ -75,6 +91,7 @@ class Engagements(UseCases):
             )
         return self._save(engagement)
 
+    @retried
     def start_review_cycle(
         self,
         actor: Actor,
@@ -89,6 +106,7 @@ class Engagements(UseCases):
         engagement.start_review_cycle(actor, reason, items, note)
         return self._save(engagement)
 
+    @retried
     def send_reminder(
         self, actor: Actor, engagement_id: Any, *, kind: str, ref: str, stage: int, to: str, text: str
     ) -> Engagement:
@@ -96,6 +114,7 @@ class Engagements(UseCases):
         engagement.send_reminder(actor, kind=kind, ref=ref, stage=stage, to=to, text=text)
         return self._save(engagement)
 
+    @retried
     def withdraw(self, actor: Actor, engagement_id: Any, reason: Any, *, expected_version: Any = None) -> Engagement:
         engagement = self.store.for_update(actor, engagement_id, expected_version)
         engagement.withdraw(actor, reason)

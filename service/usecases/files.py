@@ -8,10 +8,11 @@ from typing import Any
 from ..blobs import BlobStore
 from ..domain.actors import Actor, Side
 from ..domain.codes import Role
+from ..domain.concurrency import item_scope
 from ..domain.engagement import Engagement
 from ..domain.errors import EngagementNotFound, RoleNotAllowed
 from ..editions import Editions
-from .base import UseCases
+from .base import UseCases, retried
 from .ports import ExportLog, ReadYourWrites
 from .store import ReviewStore
 
@@ -31,10 +32,11 @@ class Files(UseCases):
         self.blobs = blobs
         self.export_log = export_log
 
+    @retried
     def attach_evidence(
         self, actor: Actor, engagement_id: Any, number: int, *, data: bytes, filename: str, expected_version: Any = None
     ) -> Engagement:
-        engagement = self.store.for_update(actor, engagement_id, expected_version)
+        engagement = self.store.for_update(actor, engagement_id, expected_version, item_scope(number))
         engagement.require(actor, "answer", number)  # refuse before the file is stored
         stored = self.blobs.put(data, filename)
         engagement.attach_evidence(actor, number, stored.as_record())
@@ -59,6 +61,7 @@ class Files(UseCases):
         self.export_log.record("export", "success", actor=actor, what="xlsx", engagement_id=str(engagement.id))
         return data, engagement
 
+    @retried
     def import_xlsx(self, actor: Actor, engagement_id: Any, data: bytes, *, expected_version: Any = None) -> Engagement:
         """Apply a filled フォーマット: every answer that differs, in one save, or nothing."""
         from ..xlsx.importing import import_answers  # openpyxl is loaded on the first Excel use, not in every process

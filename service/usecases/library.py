@@ -14,7 +14,7 @@ from ..domain.codes import OrgKind, Role
 from ..domain.answers import answer_fields
 from ..domain.engagement import Engagement
 from ..domain.errors import NotFound, RoleNotAllowed
-from .base import UseCases
+from .base import UseCases, retried
 from .engagements import org_of_kind
 from .ports import ExportLog, LibraryIndex, ReadYourWrites
 from .store import ReviewStore
@@ -61,22 +61,26 @@ class Libraries(UseCases):
         stored = (self.store.stored_library(connector_id) for connector_id in self.index.shared_with(actor.org_id))
         return [library for library in stored if library]
 
+    @retried
     def save_library_entry(self, actor: Actor, number: int, **answer: Any) -> AnswerLibrary:
         library = self._own_library(actor)
         library.save_entry(actor, number, **answer)
         return self._save(library)
 
+    @retried
     def share_library(self, actor: Actor, bank_org_id: Any) -> AnswerLibrary:
         library = self._own_library(actor)
         bank = org_of_kind(self.accounts, bank_org_id, OrgKind.BANK, "bank_org_id")
         library.share(actor, bank.as_ref())
         return self._save(library)
 
+    @retried
     def unshare_library(self, actor: Actor, bank_org_id: str) -> AnswerLibrary:
         library = self._own_library(actor)
         library.unshare(actor, bank_org_id)
         return self._save(library)
 
+    @retried
     def register_certification(
         self, actor: Actor, *, data: bytes | None = None, filename: str = "", **claim: Any
     ) -> AnswerLibrary:
@@ -89,6 +93,7 @@ class Libraries(UseCases):
         )
         return self._save(library)
 
+    @retried
     def withdraw_certification(self, actor: Actor, certification_id: str) -> AnswerLibrary:
         library = self._own_library(actor)
         library.withdraw_certification(actor, certification_id)
@@ -110,6 +115,7 @@ class Libraries(UseCases):
         self.export_log.record("export", "success", actor=actor, what="certification", certification_id=certification_id)
         return data, certification["file"]
 
+    @retried
     def save_answers_to_library(self, actor: Actor, engagement_id: Any) -> AnswerLibrary:
         """Copy the connector's own statements on its and the common items into the library."""
         engagement = self.store.visible(actor, engagement_id)
@@ -121,6 +127,7 @@ class Libraries(UseCases):
                 library.save_entry(actor, item["number"], source=f"engagement:{engagement.id}", **answer_fields(answer))
         return self._save(library)
 
+    @retried
     def prefill_from_library(self, actor: Actor, engagement_id: Any, *, expected_version: Any = None) -> Engagement:
         """Fill every connector/common item the connector may write and has not answered in
         this cycle from the library (one save: all or nothing)."""
@@ -139,6 +146,7 @@ class Libraries(UseCases):
             engagement.save_answer(actor, item["number"], **answer_fields(entry))
         return self._save(engagement)
 
+    @retried
     def notice_certification_expiry(self, actor: Actor, connector_org_id: str, certification_id: str, days_before: int) -> None:
         library = self.store.stored_library(connector_org_id)
         if library is None:

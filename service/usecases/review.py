@@ -8,46 +8,53 @@ from typing import Any, Iterable
 
 from ..domain.actors import Actor
 from ..domain.answer_library import usable_on
+from ..domain.concurrency import item_scope, question_scope
 from ..domain.engagement import Engagement
 from ..domain.errors import Invalid
-from .base import UseCases
+from .base import UseCases, retried
 
 
 class Review(UseCases):
+    @retried
     def save_answer(
         self, actor: Actor, engagement_id: Any, number: int, *, expected_version: Any = None, **answer: Any
     ) -> Engagement:
-        engagement = self.store.for_update(actor, engagement_id, expected_version)
+        engagement = self.store.for_update(actor, engagement_id, expected_version, item_scope(number))
         engagement.save_answer(actor, number, **answer)
         return self._save(engagement)
 
+    @retried
     def submit(self, actor: Actor, engagement_id: Any, *, expected_version: Any = None) -> Engagement:
         engagement = self.store.for_update(actor, engagement_id, expected_version)
         engagement.submit(actor)
         return self._save(engagement)
 
+    @retried
     def ask_question(
         self, actor: Actor, engagement_id: Any, number: int, text: Any, *, expected_version: Any = None
     ) -> tuple[str, Engagement]:
-        engagement = self.store.for_update(actor, engagement_id, expected_version)
+        engagement = self.store.for_update(actor, engagement_id, expected_version, item_scope(number))
         question_id = str(uuid.uuid4())
         engagement.ask_question(actor, number, text, question_id)
         return question_id, self._save(engagement)
 
+    @retried
     def post_reply(
         self, actor: Actor, engagement_id: Any, question_id: str, text: Any, *, expected_version: Any = None
     ) -> Engagement:
-        engagement = self.store.for_update(actor, engagement_id, expected_version)
+        engagement = self.store.for_update(actor, engagement_id, expected_version, question_scope(question_id))
         engagement.post_reply(actor, question_id, text)
         return self._save(engagement)
 
+    @retried
     def close_question(
         self, actor: Actor, engagement_id: Any, question_id: str, *, expected_version: Any = None
     ) -> Engagement:
-        engagement = self.store.for_update(actor, engagement_id, expected_version)
+        engagement = self.store.for_update(actor, engagement_id, expected_version, question_scope(question_id))
         engagement.close_question(actor, question_id)
         return self._save(engagement)
 
+    @retried
     def judge_item(
         self,
         actor: Actor,
@@ -59,7 +66,7 @@ class Review(UseCases):
         certification_id: str | None = None,
         expected_version: Any = None,
     ) -> Engagement:
-        engagement = self.store.for_update(actor, engagement_id, expected_version)
+        engagement = self.store.for_update(actor, engagement_id, expected_version, item_scope(number))
         certification = self._accepted_certification(engagement, number, certification_id) if certification_id else None
         engagement.judge_item(actor, number, verdict, comment, certification)
         return self._save(engagement)
@@ -76,6 +83,7 @@ class Review(UseCases):
             raise Invalid(f"この第三者認証は通番{number}を対象としていません。", field="certification_id")
         return {key: certification[key] for key in ("id", "kind", "issuer", "valid_until")}
 
+    @retried
     def decide(
         self,
         actor: Actor,
@@ -98,6 +106,7 @@ class Review(UseCases):
         )
         return self._save(engagement)
 
+    @retried
     def fulfil_condition(
         self, actor: Actor, engagement_id: Any, condition_id: str, *, comment: Any = "", expected_version: Any = None
     ) -> Engagement:

@@ -13,6 +13,7 @@ from eventsourcing.persistence import IntegrityError
 
 from ..domain.actors import Actor
 from ..domain.answer_library import AnswerLibrary, library_id
+from ..domain.concurrency import ENGAGEMENT, Scope, change_record, describe_change, touched_by
 from ..domain.engagement import Engagement
 from ..domain.errors import AsOfInFuture, EngagementNotFound, EngagementNotYetOpened, Invalid, StaleVersion
 from ..domain.text import label_for, parse_instant
@@ -23,6 +24,11 @@ class InvalidExpectedVersion(Invalid):
     """``expected_version`` is not a whole number: 79.5, true or "79" name no version."""
 
     code = "invalid_expected_version"
+
+
+class LostRace(StaleVersion):
+    """Another save of the same version reached the database first; the use case runs again
+    on the winner's state (``base.retried``), where its own checks decide."""
 
 
 def whole_version(value: Any) -> int | None:
@@ -132,16 +138,28 @@ class ReviewStore(Application):
             raise EngagementNotFound("審査案件が見つかりません。")
         return engagement
 
-    def for_update(self, actor: Actor, engagement_id: Any, expected_version: Any) -> Engagement:
-        """The engagement to change, refused when the writer read an older version."""
+    def for_update(self, actor: Actor, engagement_id: Any, expected_version: Any, scope: Scope = ENGAGEMENT) -> Engagement:
+        """The engagement to change, refused when something the command depends on (``scope``:
+        its item, its advisory, or the whole) changed after the version the writer read."""
         engagement = self.visible(actor, engagement_id)
         expected_version = whole_version(expected_version)
-        if expected_version is not None and expected_version != engagement.version:
-            raise StaleVersion(
-                f"expected version {expected_version}, the engagement is at {engagement.version}",
-                current_version=engagement.version,
-            )
+        if expected_version is None or expected_version == engagement.version:
+            return engagement
+        if expected_version > engagement.version:
+            ahead = f"指定された版数 {expected_version} はまだありません（現在は {engagement.version}）"
+            raise StaleVersion(ahead, current_version=engagement.version, change=ahead)
+        depends_on = scope.on(engagement)
+        for event in self.events.get(engagement.id, gt=expected_version):
+            if depends_on.conflicts_with(touched_by(event)):
+                change = describe_change(event, self._local_time(event.timestamp))
+                raise StaleVersion(change, current_version=engagement.version, change=change, changed=change_record(event))
         return engagement
+
+    def _local_time(self, instant: datetime) -> str:
+        """How a refusal names the time of a change: the time today, else the date and time."""
+        local = instant.astimezone(self.timezone)
+        clock = f"{local:%H:%M}"
+        return clock if local.date() == self.today() else f"{local.month}月{local.day}日 {clock}"
 
     def stored_library(self, connector_org_id: str) -> AnswerLibrary | None:
         try:
@@ -154,8 +172,5 @@ class ReviewStore(Application):
         try:
             self.save(aggregate)
         except IntegrityError:
-            current = self.current_version(aggregate.id)
-            raise StaleVersion(
-                "another change was saved first; reload and try again", current_version=current
-            ) from None
+            raise LostRace("他の利用者が同時に更新しました", current_version=self.current_version(aggregate.id)) from None
         return aggregate

@@ -18,7 +18,7 @@ from werkzeug.datastructures import MultiDict
 from ..domain.answer_library import AnswerLibrary, usable_on
 from ..domain.actors import Side
 from ..domain.answers import VOICE_LABELS, answer_gaps, leading_side
-from ..domain.checklist import CheckItem, Party
+from ..domain.checklist import CheckItem, Method, Party, Reference
 from ..domain.codes import CycleReason, Role, Verdict
 from ..domain.engagement import Engagement
 from ..domain.errors import DomainError, Invalid
@@ -66,6 +66,7 @@ def new():
                 title=form.title.data,
                 dropped_items=dropped,
                 custom_items=custom,
+                template_id=request.form.get("template_id") or None,
             )
         except Invalid as error:
             errors[_field_key(error)] = error_message(error)
@@ -82,6 +83,7 @@ def new():
             values=request.form,
             custom_rows=range(MAX_CUSTOM_ROWS),
             parties=list(Party),
+            templates=c.tailoring.templates_of_bank(current_actor()),
         ),
         status,
     )
@@ -185,7 +187,7 @@ def _render_body(
     catalogue = {item.number: item for item in edition.items}
     live = as_of is None
     items = [
-        _item_view(engagement, item, catalogue.get(item["number"]), actor, live, certifications)
+        _item_view(engagement, item, custom_check_item(item) if item["custom"] else catalogue.get(item["number"]), actor, live, certifications)
         for item in engagement.items
     ]
     groups: dict[str, list[dict[str, Any]]] = {}
@@ -212,6 +214,20 @@ def _render_body(
         counts=_verdict_counts(engagement),
         current_edition=current_edition,
         import_errors=import_errors or [],
+    )
+
+
+def custom_check_item(item: dict[str, Any]) -> CheckItem:
+    """A bank's own item in the shape of a catalogue item, so it reads like one."""
+    return CheckItem(
+        number=item["number"],
+        chapter=0,
+        category=item["category"],
+        party=Party(item["party"]),
+        objective=item["objective"],
+        explanation=item.get("explanation", ""),
+        methods=tuple(Method(**method) for method in item.get("methods", [])),
+        references=tuple(Reference(**reference) for reference in item.get("references", [])),
     )
 
 

@@ -17,7 +17,7 @@ from ..messages import error_message
 from ..xlsx.errors import XlsxImportError, XlsxTooLarge
 from .access import container, roles_required
 from .engagement_page import MAX_CONDITION_ROWS, READERS, bp, render_review
-from .forms import answer_from
+from .forms import answer_from, custom_item_from
 from .session import current_actor
 
 
@@ -331,4 +331,61 @@ def save_to_library(engagement_id: str):
         "library",
         lambda _expected: c.library.save_answers_to_library(current_actor(), engagement_id),
         done,
+    )
+
+
+# ---------------------------------------------------------------- tailoring, until the decision
+
+
+@bp.post("/<engagement_id>/custom-items")
+@roles_required(Role.REVIEWER)
+def add_custom_item(engagement_id: str):
+    return _act(
+        engagement_id,
+        "custom",
+        lambda expected: container().tailoring.add_custom_item(
+            current_actor(), engagement_id, expected_version=expected, **custom_item_from(request.form)
+        ),
+        lambda result: f"独自項目を通番{result[0]}として追加しました。",
+        "tailoring",
+    )
+
+
+@bp.post("/<engagement_id>/items/<int:number>/drop")
+@roles_required(Role.REVIEWER)
+def drop_item(engagement_id: str, number: int):
+    return _act(
+        engagement_id,
+        f"drop-{number}",
+        lambda expected: container().tailoring.drop_item(
+            current_actor(), engagement_id, number, request.form.get("reason", ""), expected_version=expected
+        ),
+        f"通番{number}を審査対象から外しました。",
+        f"item-{number}",
+    )
+
+
+@bp.post("/<engagement_id>/items/<int:number>/restore")
+@roles_required(Role.REVIEWER)
+def restore_item(engagement_id: str, number: int):
+    return _act(
+        engagement_id,
+        f"drop-{number}",
+        lambda expected: container().tailoring.restore_item(current_actor(), engagement_id, number, expected_version=expected),
+        f"通番{number}を審査対象に戻しました。",
+        f"item-{number}",
+    )
+
+
+@bp.post("/<engagement_id>/tailoring-template")
+@roles_required(Role.REVIEWER)
+def save_template(engagement_id: str):
+    return _act(
+        engagement_id,
+        "template",
+        lambda _expected: container().tailoring.template_from_engagement(
+            current_actor(), engagement_id, name=request.form.get("name", "")
+        ),
+        f"この案件の項目の調整をテンプレート「{request.form.get('name', '').strip()}」として保存しました。",
+        "tailoring",
     )

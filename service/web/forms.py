@@ -23,6 +23,36 @@ def answer_from(form: Any) -> dict[str, Any]:
     }
 
 
+def custom_item_from(form: Any) -> dict[str, Any]:
+    """A custom item as the tailoring form holds it: 手法例 one a line (a leading ＜見出し＞ names
+    its group, and stands for the lines after it), 関連規定 one a line as 規定｜箇所."""
+    methods, group = [], ""
+    for line in _lines(form.get("methods", "")):
+        if line.startswith("＜") and "＞" in line:
+            group, _, line = line.partition("＞")
+            group += "＞"
+            line = line.strip()
+            if not line:
+                continue
+        methods.append({"group": group, "text": line})
+    references = []
+    for line in _lines(form.get("references", "")):
+        source, separator, location = line.replace("|", "｜").partition("｜")
+        references.append({"source": source.strip(), "location": location.strip()} if separator else {"source": "", "location": line})
+    return {
+        "objective": form.get("objective", ""),
+        "party": form.get("party"),
+        "category": form.get("category", ""),
+        "explanation": form.get("explanation", ""),
+        "methods": methods,
+        "references": references,
+    }
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
 def choices(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 

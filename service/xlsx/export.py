@@ -106,13 +106,15 @@ def _protect(ws: Any, last_row: int, last_column: int, layout: PrintLayout) -> N
 
 
 def _references(edition: Edition, item: dict[str, Any]) -> tuple[str, str]:
+    """関連規定 and 関連規定箇所: a custom item's own, a catalogue item's from the edition."""
     if item["custom"]:
-        return "", ""
-    try:
-        references = edition.item(item["number"]).references
-    except KeyError:
-        return "", ""
-    return "\n".join(r.source for r in references), "\n".join(r.location for r in references)
+        references = [(r["source"], r["location"]) for r in item.get("references", [])]
+    else:
+        try:
+            references = [(r.source, r.location) for r in edition.item(item["number"]).references]
+        except KeyError:
+            return "", ""
+    return "\n".join(source for source, _ in references), "\n".join(location for _, location in references)
 
 
 def _status_label(answer: dict[str, Any]) -> str:

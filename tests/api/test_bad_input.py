@@ -84,31 +84,46 @@ def test_stale_expected_version_is_409_with_the_current_version(callers, engagem
     assert callers.connector.get(f"/engagements/{eid}").json["items"][0]["answer"]["current_state"] == "A"
 
 
-def test_concurrent_writers_lose_no_update(app, callers, engagement):
-    """Ten writers race with the same expected_version: one wins, the rest get 409."""
-    eid, version = engagement["id"], engagement["version"]
+def race(app, callers, eid: str, numbers: list[int], version: int) -> list[int]:
+    """Writers released together by a barrier, each with the same expected_version."""
     results: list[int] = []
-    barrier = threading.Barrier(10)
+    barrier = threading.Barrier(len(numbers))
 
-    def write(number: int) -> None:
+    def write(index: int, number: int) -> None:
         client = app.test_client()
         barrier.wait()
         response = client.put(
             f"/api/v1/engagements/{eid}/items/{number}/answer",
             headers={"Authorization": f"Bearer {callers.connector.token}"},
-            json={"status": "implemented", "current_state": f"writer {number}", "expected_version": version},
+            json={"status": "implemented", "current_state": f"writer {index}", "expected_version": version},
         )
         results.append(response.status_code)
 
-    threads = [threading.Thread(target=write, args=(n,)) for n in range(1, 11)]
+    threads = [threading.Thread(target=write, args=(index, number)) for index, number in enumerate(numbers)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(results) == [200] + [409] * 9
+    return results
+
+
+def test_concurrent_writers_to_one_item_lose_no_update(app, callers, engagement):
+    """Ten writers race on the same item with the same expected_version: one wins, the rest get 409."""
+    eid, version = engagement["id"], engagement["version"]
+    assert sorted(race(app, callers, eid, [1] * 10, version)) == [200] + [409] * 9
     stored = callers.connector.get(f"/engagements/{eid}").json
     assert stored["version"] == version + 1
     assert sum(1 for item in stored["items"] if item["answer"]) == 1
+
+
+def test_concurrent_writers_to_different_items_all_apply(app, callers, engagement):
+    """Ten writers race on ten items with the same expected_version: a save that loses the race
+    at the database runs again on the winner's state, where nothing touched its item."""
+    eid, version = engagement["id"], engagement["version"]
+    assert race(app, callers, eid, list(range(1, 11)), version) == [200] * 10
+    stored = callers.connector.get(f"/engagements/{eid}").json
+    assert stored["version"] == version + 10
+    assert sorted(item["number"] for item in stored["items"] if item["answer"]) == list(range(1, 11))
 
 
 def test_as_of_rules(callers, engagement):

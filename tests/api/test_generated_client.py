@@ -112,12 +112,13 @@ def test_a_generated_client_drives_a_whole_review(generated, people):
             if item.party in parties and item.dropped is None and item.in_cycle:
                 answer = m.AnswerIn(status=m.AnswerInStatus.IMPLEMENTED, current_state="実施している。", expected_version=engagement.version)
                 response = ops.save_answer.sync_detailed(engagement_id=eid, number=item.number, client=caller, body=answer)
-                engagement = parsed(response, 200, m.EngagementOut)
+                engagement, last = parsed(response, 200, m.EngagementOut), item.number
     first = engagement.items[0].answer
     assert isinstance(first, m.AnswerOut) and first.status is m.AnswerOutStatus.IMPLEMENTED and first.by.org == "フィンテック株式会社"
     stale = m.AnswerIn(status=m.AnswerInStatus.PARTIAL, current_state="古い版", expected_version=engagement.version - 1)
-    conflict = parsed(ops.save_answer.sync_detailed(engagement_id=eid, number=1, client=connector, body=stale), 409, m.ErrorResponse)
+    conflict = parsed(ops.save_answer.sync_detailed(engagement_id=eid, number=last, client=reviewer, body=stale), 409, m.ErrorResponse)
     assert conflict.error.code == "stale_version" and conflict.error.current_version == engagement.version
+    assert conflict.error.changed.item == last and conflict.error.changed.type_ == "AnswerSaved"  # what changed since
 
     submitted = ops.submit.sync_detailed(engagement_id=eid, client=connector, body=m.VersionIn(expected_version=engagement.version))
     assert parsed(submitted, 200, m.EngagementOut).state is m.EngagementOutState.SUBMITTED

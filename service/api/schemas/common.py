@@ -74,12 +74,24 @@ class CellProblem(BaseModel):
     code: str | None = Field(default=None, description="what is wrong, e.g. control_characters, macro, sheet_too_large")
 
 
+class ChangeRef(BaseModel):
+    """409 stale_version: what changed since the writer read the engagement, by whom and when."""
+
+    type: str = Field(description="The event, e.g. AnswerSaved, ItemJudged, Submitted")
+    item: int | None = Field(default=None, description="The item it touched; null for the engagement as a whole")
+    by: dict[str, str]
+    at: datetime
+
+
 class ErrorDetail(BaseModel):
     code: str = Field(description="snake_case, e.g. validation_error, stale_version, unsupported_media_type")
     message: str = Field(description="Japanese, for people")
     field: str | None = Field(default=None, description="The refused field's path, e.g. dropped_items[0].reason")
     items: list[int] | None = None
     current_version: int | None = Field(default=None, description="With 409 stale_version")
+    changed: ChangeRef | None = Field(
+        default=None, description="With 409 stale_version: the first change since expected_version to what the write depends on"
+    )
     errors: list[FieldProblem | CellProblem] | None = None
     enrolment_token: str | None = Field(
         default=None, description="With 403 mfa_enrolment_required from /auth/token: Bearer token for /auth/totp/*"

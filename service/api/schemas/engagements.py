@@ -15,10 +15,25 @@ class DroppedItemIn(Body):
     reason: StrictStr = RequiredText
 
 
+class MethodIn(Body):
+    group: StrictStr = Field(default="", max_length=200, description="The ＜heading＞ the method stands under")
+    text: StrictStr = Field(min_length=1, max_length=2_000)
+
+
+class ReferenceIn(Body):
+    source: StrictStr = Field(default="", max_length=200, description="e.g. 安全対策基準")
+    location: StrictStr = Field(min_length=1, max_length=2_000, description="e.g. 実3")
+
+
 class CustomItemIn(Body):
+    """A bank's own item, with the fields of a catalogue item."""
+
     objective: StrictStr = Field(min_length=1, max_length=2_000)
     party: PartyCode
     category: StrictStr | None = Field(default=None, max_length=100)
+    explanation: StrictStr = Field(default="", max_length=20_000)
+    methods: list[MethodIn] = Field(default_factory=list, max_length=50)
+    references: list[ReferenceIn] = Field(default_factory=list, max_length=50)
 
 
 class OpenEngagementIn(Body):
@@ -26,6 +41,9 @@ class OpenEngagementIn(Body):
     title: StrictStr = Field(min_length=1, max_length=200)
     dropped_items: list[DroppedItemIn] = Field(default_factory=list, max_length=100)
     custom_items: list[CustomItemIn] = Field(default_factory=list, max_length=100)
+    template_id: StrictStr | None = Field(
+        default=None, max_length=36, description="One of the bank's tailoring templates; the items above are added to it"
+    )
 
 
 class ReviewCycleIn(Body):
@@ -103,12 +121,25 @@ class EvidenceOut(BaseModel):
     cycle: int
 
 
+class MethodOut(BaseModel):
+    group: str
+    text: str
+
+
+class ReferenceOut(BaseModel):
+    source: str
+    location: str
+
+
 class ItemOut(BaseModel):
     number: int
     objective: str
     party: PartyCode
     category: str
     custom: StrictBool
+    explanation: str = Field(description="A custom item's own 説明 (a catalogue item's is in GET /checklist/current)")
+    methods: list[MethodOut]
+    references: list[ReferenceOut]
     dropped: DroppedOut | None
     in_cycle: bool
     answer: AnswerOut | None = Field(description="The statement of the item's party; on a common item the connector's.")

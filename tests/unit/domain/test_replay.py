@@ -29,7 +29,7 @@ def full_history() -> Engagement:
         dropped_items=[{"number": 6, "reason": "該当なし"}],
         custom_items=[{"objective": "独自の確認", "party": "common"}],
     )
-    eng.add_custom_item(REVIEWER, "追加の独自項目", "bank")
+    eng.add_custom_item(REVIEWER, objective="追加の独自項目", party="bank")
     answer_connector_side(eng, [1, 2, 3, 4, 45])
     answer(eng, 5, REVIEWER)
     answer(eng, 46, REVIEWER)

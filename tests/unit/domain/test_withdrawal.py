@@ -93,7 +93,7 @@ WITHDRAWN_COMMANDS = {
     "acknowledge_advisory": lambda eng: eng.acknowledge_advisory(CONNECTOR, "a1", "確認"),
     "withdraw_again": lambda eng: eng.withdraw(CONNECTOR, "再度"),
     "drop_item": lambda eng: eng.drop_item(REVIEWER, 6, "不要"),
-    "add_custom_item": lambda eng: eng.add_custom_item(REVIEWER, "独自", "bank"),
+    "add_custom_item": lambda eng: eng.add_custom_item(REVIEWER, objective="独自", party="bank"),
 }
 
 
