@@ -97,6 +97,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--load-threads", type=int, default=4, help="client threads of the gunicorn load (default 4)")
     parser.add_argument("--load-requests", type=int, default=1000, help="requests per client thread (default 1000)")
     parser.add_argument("--load-seconds", type=float, default=20.0, help="deadline of the gunicorn load (default 20 s)")
+    parser.add_argument("--fanout", type=int, default=1000, help="monitoring engagements one change report reaches (default 1000, the issue's; 0 skips)")
     parser.add_argument("--cache-size", type=int, default=Settings.aggregate_cache_size, help=f"AGGREGATE_CACHE_MAXSIZE of every container and of the bare substrate application (default {Settings.aggregate_cache_size}, the product's)")
     parser.add_argument("--postgres-url", default=None, help="PostgreSQL server (default BENCH_POSTGRES_URL or postgresql://postgres@127.0.0.1:5432/test)")
     parser.add_argument("--profile", action="store_true", help="after measuring, profile commands, as-of, the web requests and the slowest rebuild (cProfile; untimed) and add the dominating functions to the notes")
@@ -382,7 +383,7 @@ def first_catch_up(container: Any, notes: list[str]) -> int:
 def run_store(kind: str, args: argparse.Namespace, loaded: LoadedStore | None = None, keep_copy: Path | None = None) -> tuple[StoreResult, str | None, LoadedStore | None]:
     """One store's table; with ``keep_copy``, the loaded store is also backed up there (and
     returned) for a later store to copy."""
-    from . import measures
+    from . import fanout, measures
     from .profiling import maybe_profile
     from .stores import DEFAULT_POSTGRES_URL, make_store
 
@@ -396,6 +397,7 @@ def run_store(kind: str, args: argparse.Namespace, loaded: LoadedStore | None = 
         "asof": [("as-of reconstruction ms at 1,000 events", measures.ASOF_TARGET)],
         "gunicorn": [("requests/s: engagement page under gunicorn -w 2", "≥ 300 req/s")],
         "xlsx": [("xlsx export ms (44 items)", measures.XLSX_EXPORT_TARGET), ("xlsx import ms (44 items)", measures.XLSX_IMPORT_TARGET)],
+        "fanout": [("change report fan-out s", fanout.FANOUT_TARGET)] if args.fanout else [],
     }
     all_rows = [row for rows in planned.values() for row in rows]
     try:
@@ -451,6 +453,8 @@ def run_store(kind: str, args: argparse.Namespace, loaded: LoadedStore | None = 
         )
         exclude = {asof[0]} if asof else set()
         collect("gunicorn", planned["gunicorn"], "gunicorn load", lambda sub: run_gunicorn(container, store, dataset, args, sub, exclude))
+        if args.fanout:  # adds its engagements to the log: after the latency runs, before the rebuild
+            collect("fanout", planned["fanout"], "change report fan-out", lambda sub: fanout.measure_change_report(container, dataset, store.bare_env(), args.fanout, sub))
         # last: a rebuild cut by --rebuild-budget leaves its read model behind, and the store is dropped next
         slowest = collect("rebuild", planned["rebuild"], "projection rebuild", lambda sub: measures.measure_rebuild(container, args, sub))
         if args.profile and slowest:
@@ -468,6 +472,7 @@ def run_store(kind: str, args: argparse.Namespace, loaded: LoadedStore | None = 
             + section.get("asof", [])
             + rss
             + [r for r in gunicorn if "RSS" in r.measure]
+            + section.get("fanout", [])
             + [r for r in gunicorn if "RSS" not in r.measure]
             + section.get("xlsx", [])
         )

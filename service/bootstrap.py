@@ -18,10 +18,12 @@ from .mailer import Mailer, Postman
 from .projections import ProjectionRunner, all_projections
 from .storage import SQLITE_LOCK_TIMEOUT_SECONDS, Base, eventsourcing_env, make_engine, reading, schema_lock
 from .blobs import BlobStore
+from .change_report_views import ChangeReportViews
 from .logs import configure_logging
 from .security_log import SecurityLog
 from .tailoring import TailoringTemplates
 from .usecases.advisories import Advisories
+from .usecases.change_reports import ChangeReports
 from .usecases.engagements import Engagements
 from .usecases.files import Files
 from .usecases.library import Libraries
@@ -43,6 +45,8 @@ class Container:
     engagements: Engagements
     review: Review
     tailoring: Tailoring
+    change_reports: ChangeReports
+    change_report_views: ChangeReportViews
     library: Libraries
     advisories: Advisories
     files: Files
@@ -90,6 +94,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock = utc_now) -> Co
     health = Health(engine)
     views = Views(reads, settings.timezone)
     library_views = LibraryViews(reads)
+    change_report_views = ChangeReportViews(reads)
     store = ReviewStore(eventsourcing_env(settings), timeline=views, timezone=settings.timezone, clock=clock)
     if settings.is_sqlite:
         # eventsourcing 9.5.6 gives SQLite writers 5 s to get the single writer connection and
@@ -119,6 +124,10 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock = utc_now) -> Co
         projections=projections,
         engagements=Engagements(store, accounts=accounts, editions=editions, templates=templates, read_your_writes=read_your_writes),
         tailoring=Tailoring(store, templates=templates, editions=editions, read_your_writes=read_your_writes),
+        change_reports=ChangeReports(
+            store, accounts=accounts, editions=editions, index=change_report_views, read_your_writes=read_your_writes
+        ),
+        change_report_views=change_report_views,
         review=Review(store, read_your_writes=read_your_writes),
         library=Libraries(store, accounts=accounts, blobs=blobs, index=library_views, export_log=security_log, read_your_writes=read_your_writes),
         advisories=Advisories(store, editions=editions, read_your_writes=read_your_writes),

@@ -36,6 +36,7 @@ LAYERS = [
             "service.auth",
             "service.projections",
             "service.views",
+            "service.change_report_views",
             "service.mailer",
         ],
     ),

@@ -7,12 +7,12 @@ from __future__ import annotations
 from flask import Blueprint, Flask, jsonify, request
 
 from ..http.bodies import check_json_body
-from . import accounts, advisories, catalogue, engagements, files, library, review, tailoring
+from . import accounts, advisories, catalogue, change_reports, engagements, files, library, review, tailoring
 from .document import served_document
 from .spec import app_spec, build_spec, declared_body
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
-FEATURES = (accounts.bp, catalogue.bp, engagements.bp, review.bp, tailoring.bp, advisories.bp, library.bp, files.bp)
+FEATURES = (accounts.bp, catalogue.bp, engagements.bp, review.bp, tailoring.bp, change_reports.bp, advisories.bp, library.bp, files.bp)
 for feature in FEATURES:
     api.register_blueprint(feature)
 

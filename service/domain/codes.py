@@ -75,6 +75,13 @@ class CycleReason(LabelledCode):
     ANNUAL = "annual"
     ITEM_CHANGED = "item_changed"
     ADVISORY = "advisory"
+    CHANGE_REPORTED = "change_reported"  # the connector's change report (変更届)
+
+    @classmethod
+    def started_by_reviewer(cls) -> tuple["CycleReason", ...]:
+        """The reasons a reviewer starts a cycle for (the first opens with the engagement, a
+        change report's with the report)."""
+        return (cls.ANNUAL, cls.ITEM_CHANGED, cls.ADVISORY)
 
 
 LABELS: dict[type, dict[str, str]] = {
@@ -114,5 +121,6 @@ LABELS: dict[type, dict[str, str]] = {
         "annual": "年次モニタリング",
         "item_changed": "確認項目の変更",
         "advisory": "注意喚起",
+        "change_reported": "変更届",
     },
 }

@@ -309,6 +309,7 @@ class Engagement(ReviewCommands, LifecycleCommands, Aggregate):
         items: list[int],
         note: str,
         state: str = State.DRAFT.value,
+        change_report: str | None = None,  # the connector's change report that opened it
         timestamp: datetime | None = None,
     ) -> None:
         self.cycle["results"] = {
@@ -318,7 +319,7 @@ class Engagement(ReviewCommands, LifecycleCommands, Aggregate):
                 for item in self.items
             ],
         }
-        self.cycles.append({**self._new_cycle(cycle, reason, items, actor, _at(timestamp)), "note": note})
+        self.cycles.append({**self._new_cycle(cycle, reason, items, actor, _at(timestamp)), "note": note, "change_report": change_report})
         for number in items:
             self._item(number)["judgement"] = None
         self.decision = None

@@ -168,8 +168,8 @@ class LifecycleCommands(EngagementRules):
         """Reopen the items concerned (all of them for ``annual``); earlier cycles stay readable."""
         self.require(actor, "start_cycle")
         code = parse_code(CycleReason, reason, "reason")
-        if code is CycleReason.INITIAL:
-            raise Invalid("初回の審査サイクルは案件の作成時に始まります。", field="reason")
+        if code not in CycleReason.started_by_reviewer():
+            raise Invalid("初回の審査サイクルは案件の作成時に、変更届によるサイクルは変更届の提出で始まります。", field="reason")
         if code is CycleReason.ANNUAL:
             numbers = self.active_numbers()
         else:
@@ -186,6 +186,24 @@ class LifecycleCommands(EngagementRules):
             note=clean_text(note, "note", limit=2_000),
             state=State.DRAFT.value,
         )
+
+    def report_change(self, actor: Actor, *, report_id: str, items: Iterable[int], summary: str) -> list[int]:
+        """The connector's change report reaches this engagement: a cycle for exactly the
+        reported items it reviews (not dropped), the connector holding the pen. Returns them."""
+        self.require(actor, "report_change")
+        numbers = sorted(set(item_numbers(items, "items")) & set(self.active_numbers()))
+        if not numbers:
+            raise Invalid("この案件には変更届の対象項目がありません。", field="items")
+        self._review_cycle_started(
+            actor=actor.as_record(),
+            cycle=self.cycle["number"] + 1,
+            reason=CycleReason.CHANGE_REPORTED.value,
+            items=numbers,
+            note=summary,
+            state=State.DRAFT.value,
+            change_report=report_id,
+        )
+        return numbers
 
     # ------------------------------------------------------------------ advisories
 

@@ -3,6 +3,7 @@
 from .advisories import AdvisoryProjection
 from .audit_chain import AuditChainProjection
 from .board import BoardProjection
+from .change_reports import ChangeReportProjection
 from .inbox import InboxProjection
 from .item_matrix import ItemMatrixProjection
 from .libraries import LibraryProjection
@@ -22,6 +23,7 @@ def all_projections() -> list[Projection]:
         LibraryProjection(),
         NotificationProjection(),
         AuditChainProjection(),
+        ChangeReportProjection(),
     ]
 
 

@@ -35,8 +35,9 @@ class UseCases:
         self.store = store
         self._read_your_writes = read_your_writes
 
-    def _save(self, aggregate: Any) -> Any:
-        self.store.keep(aggregate)
+    def _save(self, aggregate: Any, *others: Any) -> Any:
+        """Save ``aggregate`` (and ``others`` with it, in one transaction); returns it."""
+        self.store.keep(aggregate, *others)
         if self._read_your_writes is not None:
             self._read_your_writes()
         return aggregate

@@ -167,10 +167,11 @@ class ReviewStore(Application):
         except AggregateNotFoundError:
             return None
 
-    def keep(self, aggregate: Any) -> Any:
-        """Save, turning a lost race into a conflict instead of a lost write."""
+    def keep(self, aggregate: Any, *others: Any) -> Any:
+        """Save (several aggregates: in one transaction), turning a lost race into a conflict
+        instead of a lost write."""
         try:
-            self.save(aggregate)
+            self.save(aggregate, *others)
         except IntegrityError:
             raise LostRace("他の利用者が同時に更新しました", current_version=self.current_version(aggregate.id)) from None
         return aggregate

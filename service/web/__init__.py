@@ -15,7 +15,7 @@ from ..bootstrap import Container
 def init_web(app: Flask, container: Container) -> CSRFProtect:
     """Everything the pages need on ``app``; returns the CSRF protection, from which the app
     exempts what does not authenticate with the session cookie."""
-    from . import admin, advisories, auth, catalogue, dashboard, engagements, library
+    from . import admin, advisories, auth, catalogue, change_reports, dashboard, engagements, library
     from .errors import register_page_checks
     from .filters import register_filters
     from .rendered import RenderedBodies
@@ -42,7 +42,7 @@ def init_web(app: Flask, container: Container) -> CSRFProtect:
     login_manager.login_message = "ログインしてください。"
     login_manager.user_loader(load_session_user)
     app.before_request(auth.require_mfa_enrolment)
-    for blueprint in (auth.bp, dashboard.bp, engagements.bp, advisories.bp, library.bp, catalogue.bp, admin.bp):
+    for blueprint in (auth.bp, dashboard.bp, engagements.bp, change_reports.bp, advisories.bp, library.bp, catalogue.bp, admin.bp):
         app.register_blueprint(blueprint)
     register_filters(app, container.settings.timezone)
     register_page_checks(app)

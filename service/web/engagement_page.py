@@ -205,7 +205,7 @@ def _render_body(
         errors=errors or {},
         values=values or {},
         verdicts=list(Verdict),
-        reasons=[r for r in CycleReason if r is not CycleReason.INITIAL],
+        reasons=CycleReason.started_by_reviewer(),
         missing=engagement.missing_answers(),
         unjudged=engagement.unjudged(),
         open_questions=engagement.open_questions(),

@@ -17,7 +17,7 @@ AnswerStatusCode = Literal["implemented", "partial", "planned", "not_implemented
 VerdictCode = Literal["satisfied", "compensated", "unsatisfied", "not_applicable"]
 OutcomeCode = Literal["approved", "conditional", "rejected"]
 StateCode = Literal["draft", "submitted", "under_review", "decided", "monitoring", "withdrawn"]
-ReasonCode = Literal["initial", "annual", "item_changed", "advisory"]
+ReasonCode = Literal["initial", "annual", "item_changed", "advisory", "change_reported"]
 PartyCode = Literal["connector", "bank", "common"]
 
 Text = Field(default="", max_length=20_000)
