@@ -13,6 +13,7 @@ from .domain.actors import Actor, Side
 from .domain.codes import State
 from .projections.board import board
 from .projections.change_reports import change_report_reach, change_reports
+from .storage import as_utc
 
 
 class ChangeReportViews:
@@ -55,6 +56,7 @@ class ChangeReportViews:
                 by_report.setdefault(entry["report_id"], []).append(entry)
         for row in rows:
             row["items"] = json.loads(row["items"])
+            row["reported_at"] = as_utc(row["reported_at"])  # SQLite hands the time back without its zone
             row["engagements"] = by_report.get(row["report_id"], [])
             if side is Side.BANK:
                 row.pop("not_reopened")  # how many other engagements it reached is the connector's business

@@ -176,6 +176,21 @@ def _create_engagements(container: Container, cast: Cast) -> None:
         conditions=[{"text": "全拠点の運用手順を統一し報告すること。", "items": [5, 16], "due_on": (c.store.today() + timedelta(days=120)).isoformat()}],
     )
 
+    # monitoring plan agreed by both sides: proposed by the connector, agreed by the bank
+    c.engagements.propose_monitoring_plan(
+        cast.connector_a, approved.id, frequency_months=6, depth="changed_items", note="半期ごとに、前回から変化のあった項目を書面で確認する。"
+    )
+    c.engagements.agree_monitoring_plan(cast.reviewer, approved.id)
+
+    # a change report: the connector reports once, each of its engagements in monitoring reopens those items
+    reported = _answer_all(container, cast, open_("家計簿アプリ「かけいぼ」通知API", cast.connector_a), cast.connector_a)
+    c.review.submit(cast.connector_a, reported.id)
+    reported = _judge_all(container, cast, reported)
+    c.review.decide(cast.reviewer, reported.id, outcome="approved", comment="全項目を確認し、接続を承認する。")
+    c.change_reports.report_change(
+        cast.connector_a, items=[10, 11], summary="利用するクラウド事業者を変更します（データセンターの移転）。", effective_on=(c.store.today() + timedelta(days=30)).isoformat()
+    )
+
     # annual monitoring: approved last cycle, the annual re-check has started
     annual = _answer_all(container, cast, open_("会計ソフト連携（参照系）", cast.connector_b), cast.connector_b)
     c.review.submit(cast.connector_b, annual.id)

@@ -22,6 +22,8 @@ MESSAGES = {
     "questions_open": "未完了の質問があるため判定できません。",
     "items_not_judged": "未判定の確認項目があります: {items}",
     "item_dropped": "この確認項目は削除されています。",
+    "plan_not_proposed": "合意を待つモニタリング計画はありません。",
+    "plan_needs_other_side": "モニタリング計画には提案した側ではない相手方が合意します。",
     "item_not_dropped": "この確認項目は審査の対象です（削除されていません）。",
     "item_not_in_cycle": "この確認項目は今回の審査サイクルの対象外です。",
     "question_closed": "この質問は完了しています。",

@@ -19,7 +19,7 @@ from .domain.codes import Role
 from .domain.engagement_lifecycle import checked_custom, checked_dropped
 from .domain.errors import Invalid, NotFound, RoleNotAllowed
 from .domain.text import one_line
-from .storage import Base
+from .storage import Base, as_utc
 
 MAX_TEMPLATES = 100  # a bank's own set; the page lists them all
 
@@ -105,5 +105,5 @@ def _as_dict(row: TailoringTemplateRow) -> dict[str, Any]:
         "dropped_items": document["dropped_items"],
         "custom_items": document["custom_items"],
         "created_by": row.created_by,
-        "created_at": row.created_at.isoformat(),
+        "created_at": as_utc(row.created_at).isoformat(),  # SQLite hands the time back without its zone
     }

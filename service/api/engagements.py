@@ -13,7 +13,7 @@ from ..domain.errors import Invalid
 from .operations import ENGAGEMENT_READERS, EVERYONE, body, container, errors, operation, query, responses, write_result
 from .representation import engagement_json, summary_json, timeline_json
 from .schemas.common import VersionIn
-from .schemas.engagements import AsOfQuery, CycleDiff, EngagementList, EngagementOut, Inbox, OpenEngagementIn, PageQuery, ReasonIn, ReviewCycleIn, Timeline
+from .schemas.engagements import AsOfQuery, CycleDiff, EngagementList, EngagementOut, Inbox, MonitoringPlanIn, OpenEngagementIn, PageQuery, ReasonIn, ReviewCycleIn, Timeline
 
 bp = Blueprint("engagements", __name__)
 
@@ -135,3 +135,17 @@ def adopt_edition(engagement_id: str):
     """Move the engagement to the current edition, keeping the answers of unchanged items."""
     engagement = container().engagements.adopt_edition(g.actor, engagement_id, expected_version=body().expected_version)
     return write_result(engagement)
+
+
+@bp.put("/engagements/<engagement_id>/monitoring-plan")
+@operation(Role.REVIEWER, Role.CONNECTOR, json=MonitoringPlanIn, resp=responses(HTTP_200=EngagementOut), tags=["monitoring"])
+def propose_monitoring_plan(engagement_id: str):
+    """Propose how often (months) and how deeply monitoring reviews again; the other side agrees."""
+    return write_result(container().engagements.propose_monitoring_plan(g.actor, engagement_id, **body().model_dump()))
+
+
+@bp.post("/engagements/<engagement_id>/monitoring-plan/agree")
+@operation(Role.REVIEWER, Role.CONNECTOR, json=VersionIn, resp=responses(HTTP_200=EngagementOut), tags=["monitoring"])
+def agree_monitoring_plan(engagement_id: str):
+    """The side that did not propose agrees; the next monitoring date follows the plan."""
+    return write_result(container().engagements.agree_monitoring_plan(g.actor, engagement_id, **body().model_dump()))

@@ -40,6 +40,7 @@ def engagement_json(engagement: Engagement) -> dict[str, Any]:
             }
             for item in engagement.items
         ],
+        "monitoring_plan": _plan(engagement),
         "decision": _decision(engagement),
         "conditions": [_condition(c) for c in engagement.conditions],
         "questions": [
@@ -56,6 +57,18 @@ def engagement_json(engagement: Engagement) -> dict[str, Any]:
             }
             for a in engagement.advisories
         ],
+    }
+
+
+def _plan(engagement: Engagement) -> dict[str, Any] | None:
+    plan = engagement.monitoring_plan
+    if plan is None:
+        return None
+    return {
+        **{key: plan[key] for key in ("frequency_months", "depth", "items", "note", "status")},
+        "proposed_by": {key: plan["proposed_by"][key] for key in ("id", "name", "org", "side", "at")},
+        "agreed_by": {key: plan["agreed_by"][key] for key in ("id", "name", "org", "at")} if plan["agreed_by"] else None,
+        "next_review_on": engagement.next_review_on,
     }
 
 

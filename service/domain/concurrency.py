@@ -2,7 +2,7 @@
 event after that version touched the same item or the engagement as a whole).
 
 Each recorded event touches one thing: an item (its answers, evidence, questions, judgement),
-an advisory's notice on the engagement, the engagement as a whole (state, cycle, decision,
+an advisory's notice on the engagement, the monitoring plan, the engagement as a whole (state, cycle, decision,
 tailoring, edition), or nothing a writer reads (reminders). Each command depends on one
 scope: its item, its advisory, or the whole engagement. Two sides working on different items
 of the same engagement therefore never refuse each other."""
@@ -15,6 +15,7 @@ from typing import Any
 WHOLE = "whole"
 ITEM_EVENTS = frozenset({"AnswerSaved", "EvidenceAttached", "QuestionAsked", "ReplyPosted", "QuestionClosed", "ItemJudged"})
 ADVISORY_EVENTS = frozenset({"AdvisoryNoticed", "AdvisoryAcknowledged"})
+PLAN_EVENTS = frozenset({"MonitoringPlanProposed", "MonitoringPlanAgreed"})  # read by whole-engagement commands only
 UNREAD_EVENTS = frozenset({"ReminderSent"})  # the scheduler's bookkeeping: no writer decides on it
 
 
@@ -61,8 +62,8 @@ def question_scope(question_id: str) -> Scope:
 
 
 def touched_by(event: Any) -> tuple[str, Any] | None:
-    """What a recorded event changed: ``("item", n)``, ``("advisory", id)``, ``(WHOLE, None)``,
-    or ``None`` for an event no writer reads."""
+    """What a recorded event changed: ``("item", n)``, ``("advisory", id)``, ``("plan", None)``,
+    ``(WHOLE, None)``, or ``None`` for an event no writer reads."""
     kind = type(event).__name__
     if kind in UNREAD_EVENTS:
         return None
@@ -70,6 +71,8 @@ def touched_by(event: Any) -> tuple[str, Any] | None:
         return ("item", event.number)
     if kind in ADVISORY_EVENTS:
         return ("advisory", event.advisory_id)
+    if kind in PLAN_EVENTS:
+        return ("plan", None)
     return (WHOLE, None)
 
 
@@ -90,6 +93,8 @@ CHANGES = {  # event class name → what changed, as the refusal tells the write
     "EditionAdopted": "チェックリストの版が {who}により {at} に移行されました",
     "AdvisoryNoticed": "注意喚起が {at} に届きました",
     "AdvisoryAcknowledged": "注意喚起への対応が {who}により {at} に登録されました",
+    "MonitoringPlanProposed": "モニタリング計画が {who}により {at} に提案されました",
+    "MonitoringPlanAgreed": "モニタリング計画が {who}により {at} に合意されました",
     "Withdrawn": "案件が {who}により {at} に取り下げられました",
 }
 

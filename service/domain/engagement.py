@@ -44,7 +44,7 @@ def _at(timestamp: datetime | None) -> str | None:
 class Engagement(ReviewCommands, LifecycleCommands, Aggregate):
     """A connection review and, once approved, its monitoring."""
 
-    class_version = 2  # 2: each item keeps both sides' statements (``answers``)
+    class_version = 3  # 2: each item keeps both sides' statements (``answers``); 3: the monitoring plan
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -57,6 +57,10 @@ class Engagement(ReviewCommands, LifecycleCommands, Aggregate):
             if row["answer"] is not None:
                 answers["bank" if row["answer"]["by"].get("org_id") == bank_id else "connector"] = row["answer"]
             row["answers"] = answers
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        state["monitoring_plan"] = None
 
     def __deepcopy__(self, memo: dict[int, Any]) -> "Engagement":
         """The repository copies cached aggregates for every command. The state is plain
@@ -103,6 +107,7 @@ class Engagement(ReviewCommands, LifecycleCommands, Aggregate):
         self.advisories: list[dict[str, Any]] = []
         self.reminders: list[str] = []  # keys "kind:ref:stage" already sent
         self.withdrawal: dict[str, Any] | None = None
+        self.monitoring_plan: dict[str, Any] | None = None  # proposed by one side, agreed by the other
 
     def _append_custom(self, entry: dict[str, Any]) -> None:
         self.items.append(
@@ -324,6 +329,25 @@ class Engagement(ReviewCommands, LifecycleCommands, Aggregate):
             self._item(number)["judgement"] = None
         self.decision = None
         self.state = state
+
+    # ------------------------------------------------------------------ the monitoring plan
+
+    @event("MonitoringPlanProposed")
+    def _monitoring_plan_proposed(
+        self, actor: dict[str, str], side: str, frequency_months: int, depth: str, items: list[int], note: str,
+        timestamp: datetime | None = None,
+    ) -> None:
+        proposer = {**actor_ref(actor), "side": side, "at": _at(timestamp)}
+        plan = {"frequency_months": frequency_months, "depth": depth, "items": list(items), "note": note}
+        self.monitoring_plan = {**plan, "status": "proposed", "proposed_by": proposer, "agreed_by": None}
+
+    @event("MonitoringPlanAgreed")
+    def _monitoring_plan_agreed(
+        self, actor: dict[str, str], next_review_on: str | None, timestamp: datetime | None = None
+    ) -> None:
+        self.monitoring_plan = {**self.monitoring_plan, "status": "agreed", "agreed_by": {**actor_ref(actor), "at": _at(timestamp)}}
+        if next_review_on is not None:
+            self.next_review_on = next_review_on
 
     # ------------------------------------------------------------------ advisories
 

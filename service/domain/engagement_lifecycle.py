@@ -4,11 +4,13 @@ Each checks its rules and then records one event of ``Engagement`` (engagement.p
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Iterable, Self
 
 from .actors import Actor, Side
 from .checklist import CheckItem, Edition, EditionDiff, Party
 from .codes import CycleReason, Role, State
+from .monitoring import Depth, checked_plan, months_later
 from .engagement_rules import EngagementRules, item_numbers
 from .errors import (
     AdvisoryAlreadyNoticed,
@@ -17,6 +19,8 @@ from .errors import (
     EditionConflict,
     Invalid,
     ItemNotDropped,
+    PlanNeedsOtherSide,
+    PlanNotProposed,
     RoleNotAllowed,
     WrongState,
 )
@@ -164,14 +168,16 @@ class LifecycleCommands(EngagementRules):
 
     # ------------------------------------------------------------------ monitoring cycles
 
-    def start_review_cycle(self, actor: Actor, reason: Any, items: Iterable[int] = (), note: Any = "") -> None:
+    def start_review_cycle(
+        self, actor: Actor, reason: Any, items: Iterable[int] = (), note: Any = "", changed_elsewhere: Iterable[int] = ()
+    ) -> None:
         """Reopen the items concerned (all of them for ``annual``); earlier cycles stay readable."""
         self.require(actor, "start_cycle")
         code = parse_code(CycleReason, reason, "reason")
         if code not in CycleReason.started_by_reviewer():
             raise Invalid("初回の審査サイクルは案件の作成時に、変更届によるサイクルは変更届の提出で始まります。", field="reason")
         if code is CycleReason.ANNUAL:
-            numbers = self.active_numbers()
+            numbers = self.planned_cycle_items(changed_elsewhere)
         else:
             numbers = sorted(set(item_numbers(items, "items")))
             if not numbers:
@@ -186,6 +192,51 @@ class LifecycleCommands(EngagementRules):
             note=clean_text(note, "note", limit=2_000),
             state=State.DRAFT.value,
         )
+
+    # ------------------------------------------------------------------ the monitoring plan, agreed by both sides
+
+    def propose_monitoring_plan(self, actor: Actor, *, frequency_months: Any, depth: Any, items: Any = (), note: Any = "") -> None:
+        """One side proposes how often and how deeply monitoring reviews again; the other agrees."""
+        self.require(actor, "plan")
+        plan = checked_plan(frequency_months, depth, items, note, self.active_numbers())
+        self._monitoring_plan_proposed(actor=actor.as_record(), side=actor.side.value, **plan)
+
+    def agree_monitoring_plan(self, actor: Actor) -> None:
+        """The other side agrees; the next monitoring date follows the plan from the last decision."""
+        self.require(actor, "plan")
+        plan = self.monitoring_plan
+        if plan is None or plan["status"] != "proposed":
+            raise PlanNotProposed("合意を待つモニタリング計画はありません。")
+        if plan["proposed_by"]["side"] == actor.side.value:
+            raise PlanNeedsOtherSide("モニタリング計画には提案した側ではない相手方が合意します。")
+        decided_on = self.decision["decided_on"] if self.decision else None
+        review_on = months_later(date.fromisoformat(decided_on), plan["frequency_months"]).isoformat() if decided_on else None
+        self._monitoring_plan_agreed(actor=actor.as_record(), next_review_on=review_on)
+
+    def planned_cycle_items(self, changed_elsewhere: Iterable[int] = ()) -> list[int]:
+        """What the next monitoring cycle reviews, by the agreed plan's depth: every item, the
+        plan's items, or those changed since the last decision: a statement in the engagement,
+        an advisory naming them, or what the caller knows changed elsewhere (the connector's
+        library answers)."""
+        plan = self.monitoring_plan if self.monitoring_plan and self.monitoring_plan["status"] == "agreed" else None
+        active = self.active_numbers()
+        if plan is None or plan["depth"] == Depth.FULL.value:
+            return active
+        if plan["depth"] == Depth.SELECTED_ITEMS.value:
+            return [n for n in plan["items"] if n in active]
+        since = self.changes_since()
+        changed = set(changed_elsewhere) | {
+            item["number"]
+            for item in self.items
+            for answer in item["answers"].values()
+            if answer is not None and (answer["at"] or "") > since
+        }
+        changed |= {n for advisory in self.advisories if (advisory["noticed_at"] or "") > since for n in advisory["items"]}
+        return [n for n in active if n in changed]
+
+    def changes_since(self) -> str:
+        """The instant (ISO) after which a change counts for ``changed_items``: the last decision."""
+        return (self.decision or {}).get("at") or self.cycle["started_at"] or ""
 
     def report_change(self, actor: Actor, *, report_id: str, items: Iterable[int], summary: str) -> list[int]:
         """The connector's change report reaches this engagement: a cycle for exactly the

@@ -11,16 +11,9 @@ from .actors import Actor
 from .answers import checked_answer
 from .codes import Outcome, Role, State, Verdict
 from .engagement_rules import EngagementRules, state_after_decision
+from .monitoring import DEFAULT_MONTHS, months_later
 from .errors import AnswersMissing, ConditionAlreadyFulfilled, Invalid, ItemsNotJudged, QuestionsOpen
 from .text import clean_text, label_for, parse_code, parse_date
-
-
-def one_year_later(day: date) -> date:
-    """Same calendar day next year (29 February falls back to 28 February)."""
-    try:
-        return day.replace(year=day.year + 1)
-    except ValueError:
-        return day.replace(year=day.year + 1, day=28)
 
 
 def checked_conditions(
@@ -169,8 +162,9 @@ class ReviewCommands(EngagementRules):
             review_on = None
         elif next_review_on:
             review_on = parse_date(next_review_on, "next_review_on", after=decided_on)
-        else:
-            review_on = one_year_later(decided_on)
+        else:  # the agreed plan's interval, else a year
+            plan = self.monitoring_plan
+            review_on = months_later(decided_on, plan["frequency_months"] if plan and plan["status"] == "agreed" else DEFAULT_MONTHS)
         self._decided(
             actor=actor.as_record(),
             outcome=code.value,

@@ -51,6 +51,7 @@ RULES = {  # what a person may be offered → who may do it, and when
     "withdraw": Rule((Role.REVIEWER, Role.CONNECTOR)),
     "tailor": Rule((Role.REVIEWER,), BEFORE_DECISION),  # add, drop and restore items, in any cycle
     "report_change": Rule((Role.CONNECTOR,), (State.MONITORING,)),  # a change report reopens the items it names
+    "plan": Rule((Role.REVIEWER, Role.CONNECTOR)),  # propose or agree the monitoring plan
 }
 ITEM_GUARDS = {  # the actions whose rule looks at the item → the guard that checks it
     "answer": "_require_pen",

@@ -126,6 +126,16 @@ class ItemNotDropped(Conflict):
     code = "item_not_dropped"
 
 
+class PlanNotProposed(Conflict):
+    code = "plan_not_proposed"
+
+
+class PlanNeedsOtherSide(Conflict):
+    """A side does not agree to its own proposal."""
+
+    code = "plan_needs_other_side"
+
+
 class PenNotHeld(Conflict):
     """The connector may edit an answer only while it holds the pen."""
 

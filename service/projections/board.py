@@ -129,6 +129,10 @@ class BoardProjection(Projection):
         row = self.rows.get(str(event.originator_id))
         self._set_conditions(event, {**json.loads(row["open_conditions"]), **{c["id"]: c["due_on"] for c in event.conditions}})
 
+    def on_MonitoringPlanAgreed(self, _connection: Connection, event: Any, _position: int) -> None:
+        if event.next_review_on is not None:  # agreed after the decision: the date follows the plan
+            self._set(event, next_review_on=event.next_review_on)
+
     def on_ConditionFulfilled(self, _connection: Connection, event: Any, _position: int) -> None:
         row = self.rows.get(str(event.originator_id))
         self._set_conditions(event, {k: v for k, v in json.loads(row["open_conditions"]).items() if k != event.condition_id})

@@ -9,6 +9,7 @@ from sqlalchemy import BigInteger, Column, Connection, DateTime, Index, Integer,
 
 from ..domain.answers import VOICE_LABELS
 from ..domain.codes import AnswerStatus, CycleReason, Outcome, Verdict
+from ..domain.monitoring import Depth
 from ..storage import Base
 from .page_rows import chunked, insert_rows
 from .runner import Projection
@@ -58,6 +59,8 @@ SUMMARIES: dict[str, Callable[[Any], str]] = {  # event class name → a one-par
     "Decided": lambda event: f"{Outcome(event.outcome).label}: {event.comment}",
     "ConditionFulfilled": lambda event: f"条件 {event.condition_id} の充足を確認{_then(event.comment)}",
     "ReviewCycleStarted": lambda event: f"第{event.cycle}回 {CycleReason(event.reason).label}を開始（{len(event.items)}項目）{_then(event.note)}",
+    "MonitoringPlanProposed": lambda event: f"モニタリング計画を提案: {event.frequency_months}か月ごと・{Depth(event.depth).label}{_then(event.note)}",
+    "MonitoringPlanAgreed": lambda event: "モニタリング計画に合意" + (f"（次回 {event.next_review_on}）" if event.next_review_on else ""),
     "AdvisoryNoticed": lambda event: f"注意喚起を受領: {event.title}",
     "AdvisoryAcknowledged": lambda event: f"注意喚起を確認: {event.text}",
     "EditionAdopted": lambda event: f"チェックリスト {event.edition}版に移行（変更{len(event.updated)}・追加{len(event.added)}・削除{len(event.removed)}項目）",

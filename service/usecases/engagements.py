@@ -103,7 +103,38 @@ class Engagements(UseCases):
         expected_version: Any = None,
     ) -> Engagement:
         engagement = self.store.for_update(actor, engagement_id, expected_version)
-        engagement.start_review_cycle(actor, reason, items, note)
+        engagement.start_review_cycle(actor, reason, items, note, changed_elsewhere=self._library_changes(engagement))
+        return self._save(engagement)
+
+    def _library_changes(self, engagement: Engagement) -> list[int]:
+        """The items whose answer in the connector's library changed since the last decision
+        (a monitoring plan of depth ``changed_items`` reviews them again)."""
+        library = self.store.stored_library(engagement.connector["id"])
+        since = engagement.changes_since()
+        if library is None:
+            return []
+        return [int(number) for number, entry in library.entries.items() if (entry.get("at") or "") > since]
+
+    @retried
+    def propose_monitoring_plan(
+        self,
+        actor: Actor,
+        engagement_id: Any,
+        *,
+        frequency_months: Any,
+        depth: Any,
+        items: Any = (),
+        note: Any = "",
+        expected_version: Any = None,
+    ) -> Engagement:
+        engagement = self.store.for_update(actor, engagement_id, expected_version)
+        engagement.propose_monitoring_plan(actor, frequency_months=frequency_months, depth=depth, items=items, note=note)
+        return self._save(engagement)
+
+    @retried
+    def agree_monitoring_plan(self, actor: Actor, engagement_id: Any, *, expected_version: Any = None) -> Engagement:
+        engagement = self.store.for_update(actor, engagement_id, expected_version)
+        engagement.agree_monitoring_plan(actor)
         return self._save(engagement)
 
     @retried

@@ -21,6 +21,7 @@ from ..domain.answers import VOICE_LABELS, answer_gaps, leading_side
 from ..domain.checklist import CheckItem, Method, Party, Reference
 from ..domain.codes import CycleReason, Role, Verdict
 from ..domain.engagement import Engagement
+from ..domain.monitoring import Depth
 from ..domain.errors import DomainError, Invalid
 from ..domain.text import parse_instant
 from ..messages import error_message
@@ -206,6 +207,8 @@ def _render_body(
         values=values or {},
         verdicts=list(Verdict),
         reasons=CycleReason.started_by_reviewer(),
+        depths={depth.value: depth.label for depth in Depth},
+        viewer_side=actor.side.value if actor.side else None,
         missing=engagement.missing_answers(),
         unjudged=engagement.unjudged(),
         open_questions=engagement.open_questions(),

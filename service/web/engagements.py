@@ -389,3 +389,39 @@ def save_template(engagement_id: str):
         f"この案件の項目の調整をテンプレート「{request.form.get('name', '').strip()}」として保存しました。",
         "tailoring",
     )
+
+
+# ---------------------------------------------------------------- the monitoring plan, agreed by both sides
+
+
+@bp.post("/<engagement_id>/monitoring-plan")
+@roles_required(Role.REVIEWER, Role.CONNECTOR)
+def propose_monitoring_plan(engagement_id: str):
+    form = request.form
+    return _act(
+        engagement_id,
+        "plan",
+        lambda expected: container().engagements.propose_monitoring_plan(
+            current_actor(),
+            engagement_id,
+            frequency_months=_int(form.get("frequency_months")),
+            depth=form.get("depth"),
+            items=[int(n) for n in form.getlist("items") if n.isdigit()],
+            note=form.get("note", ""),
+            expected_version=expected,
+        ),
+        "モニタリング計画を提案しました。相手方の合意を待ちます。",
+        "plan",
+    )
+
+
+@bp.post("/<engagement_id>/monitoring-plan/agree")
+@roles_required(Role.REVIEWER, Role.CONNECTOR)
+def agree_monitoring_plan(engagement_id: str):
+    return _act(
+        engagement_id,
+        "plan",
+        lambda expected: container().engagements.agree_monitoring_plan(current_actor(), engagement_id, expected_version=expected),
+        "モニタリング計画に合意しました。",
+        "plan",
+    )

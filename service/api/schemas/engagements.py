@@ -194,6 +194,36 @@ class AdvisoryNoticeOut(BaseModel):
     acknowledgement: PostOut | None
 
 
+class PlanPartyOut(BaseModel):
+    id: str
+    name: str
+    org: str
+    at: datetime | None
+
+
+class PlanProposerOut(PlanPartyOut):
+    side: Literal["bank", "connector"]
+
+
+class MonitoringPlanOut(BaseModel):
+    frequency_months: int
+    depth: Literal["full", "changed_items", "selected_items"]
+    items: list[int]
+    note: str
+    status: Literal["proposed", "agreed"]
+    proposed_by: PlanProposerOut
+    agreed_by: PlanPartyOut | None
+    next_review_on: date | None
+
+
+class MonitoringPlanIn(Body):
+    frequency_months: StrictInt = Field(ge=1, le=36)
+    depth: Literal["full", "changed_items", "selected_items"]
+    items: list[StrictInt] = Field(default_factory=list, max_length=200, description="For selected_items")
+    note: StrictStr = Field(default="", max_length=2_000)
+    expected_version: ExpectedVersion = None
+
+
 class EngagementOut(BaseModel):
     id: str
     title: str
@@ -205,6 +235,7 @@ class EngagementOut(BaseModel):
     version: int
     next_review_on: date | None
     items: list[ItemOut]
+    monitoring_plan: MonitoringPlanOut | None
     decision: DecisionOut | None
     conditions: list[ConditionOut]
     questions: list[QuestionOut]

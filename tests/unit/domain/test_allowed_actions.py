@@ -103,6 +103,7 @@ ENGAGEMENT_COMMANDS: dict[str, Callable[[Engagement, Actor], Any]] = {
     "adopt_edition": lambda eng, actor: eng.adopt_edition(actor, REVISED, EditionDiff((), (), ())),
     "withdraw": lambda eng, actor: eng.withdraw(actor, "取りやめ"),
     "tailor": lambda eng, actor: eng.add_custom_item(actor, objective="独自の確認", party="bank"),
+    "plan": lambda eng, actor: eng.propose_monitoring_plan(actor, frequency_months=6, depth="full"),
     "report_change": lambda eng, actor: eng.report_change(actor, report_id="r-1", items=ALL_ITEMS, summary="変更"),
     "write_some": lambda eng, actor: [  # the bulk writes: an answer to every item the actor may write
         eng.save_answer(actor, n, status="implemented", current_state="対応済み") for n in ALL_ITEMS if eng.may(actor, "answer", n)

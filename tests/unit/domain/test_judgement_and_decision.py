@@ -9,7 +9,7 @@ import pytest
 
 from service.domain.actors import SYSTEM_ACTOR
 from service.domain.engagement import Engagement
-from service.domain.engagement_review import one_year_later
+from service.domain.monitoring import months_later
 from service.domain.errors import (
     ConditionAlreadyFulfilled,
     ConditionNotFound,
@@ -156,9 +156,9 @@ def test_review_after_a_decision_on_29_february_falls_on_28_february():
     eng = judged_engagement()
     eng.decide(REVIEWER, outcome="approved", comment="承認", decided_on=date(2028, 2, 29))
     assert eng.next_review_on == "2029-02-28"
-    assert one_year_later(date(2028, 2, 29)) == date(2029, 2, 28)
-    assert one_year_later(date(2028, 2, 28)) == date(2029, 2, 28)
-    assert one_year_later(date(2026, 12, 31)) == date(2027, 12, 31)
+    assert months_later(date(2028, 2, 29), 12) == date(2029, 2, 28)
+    assert months_later(date(2028, 2, 28), 12) == date(2029, 2, 28)
+    assert months_later(date(2026, 12, 31), 12) == date(2027, 12, 31)
 
 
 def test_conditional_approval_moves_to_monitoring_with_its_conditions():
