@@ -4,8 +4,7 @@ plan both sides agree on (解説書 §3: the timing, method and depth of monitor
 
 from __future__ import annotations
 
-import calendar
-from datetime import date
+from datetime import date, timedelta
 from enum import Enum
 from typing import Any
 
@@ -32,7 +31,8 @@ def months_later(day: date, months: int) -> date:
     """The same calendar day ``months`` later (the month's last day where it has no such day)."""
     month = day.month - 1 + months
     year, month = day.year + month // 12, month % 12 + 1
-    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+    first_of_next = date(year + month // 12, month % 12 + 1, 1)
+    return date(year, month, min(day.day, (first_of_next - timedelta(days=1)).day))
 
 
 def checked_plan(frequency_months: Any, depth: Any, items: Any, note: Any, active: list[int]) -> dict[str, Any]:
