@@ -133,8 +133,7 @@ def get_inbox():
 @operation(Role.REVIEWER, json=VersionIn, resp=responses(HTTP_200=EngagementOut), tags=["monitoring"])
 def adopt_edition(engagement_id: str):
     """Move the engagement to the current edition, keeping the answers of unchanged items."""
-    engagement = container().engagements.adopt_edition(g.actor, engagement_id, expected_version=body().expected_version)
-    return write_result(engagement)
+    return write_result(container().engagements.adopt_edition(g.actor, engagement_id, **body().model_dump()))
 
 
 @bp.put("/engagements/<engagement_id>/monitoring-plan")

@@ -28,8 +28,7 @@ def save_answer(engagement_id: str, number: int):
 @operation(Role.CONNECTOR, json=VersionIn, resp=responses(HTTP_200=EngagementOut), tags=["answers"])
 def submit(engagement_id: str):
     """Hand the answers to the bank (409 lists the items still unanswered)."""
-    engagement = container().review.submit(g.actor, engagement_id, expected_version=body().expected_version)
-    return write_result(engagement)
+    return write_result(container().review.submit(g.actor, engagement_id, **body().model_dump()))
 
 
 @bp.post("/engagements/<engagement_id>/items/<int:number>/questions")

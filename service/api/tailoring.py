@@ -8,8 +8,8 @@ from flask import Blueprint, g, jsonify
 from ..domain.codes import Role
 from .operations import body, container, operation, responses, write_result
 from .schemas.common import VersionIn
-from .schemas.engagements import EngagementOut
-from .schemas.tailoring import CustomItemAddIn, DropIn, TemplateCreated, TemplateIn, TemplateList
+from .schemas.engagements import EngagementOut, ReasonIn
+from .schemas.tailoring import CustomItemAddIn, TemplateCreated, TemplateIn, TemplateList
 
 bp = Blueprint("tailoring", __name__)
 
@@ -23,7 +23,7 @@ def add_custom_item(engagement_id: str):
 
 
 @bp.post("/engagements/<engagement_id>/items/<int:number>/drop")
-@operation(Role.REVIEWER, json=DropIn, resp=responses(HTTP_200=EngagementOut), tags=["tailoring"])
+@operation(Role.REVIEWER, json=ReasonIn, resp=responses(HTTP_200=EngagementOut), tags=["tailoring"])
 def drop_item(engagement_id: str, number: int):
     """Leave an item out of the review, with the reason (until the decision)."""
     return write_result(container().tailoring.drop_item(g.actor, engagement_id, number, **body().model_dump()))

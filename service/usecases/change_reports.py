@@ -36,17 +36,11 @@ class ChangeReports(UseCases):
         self.index = index
 
     @retried
-    def report_change(self, actor: Actor, *, items: Any, summary: Any, effective_on: Any) -> ChangeReport:
-        """The report and every cycle it opens are saved together, or nothing is."""
+    def report_change(self, actor: Actor, **said: Any) -> ChangeReport:
+        """``said``: the items, summary and effective date (``ChangeReport.report`` checks them).
+        The report and every cycle it opens are saved together, or nothing is."""
         connector = self.accounts.org(actor.org_id).as_ref()
-        report = ChangeReport.report(
-            actor,
-            connector=connector,
-            items=items,
-            summary=summary,
-            effective_on=effective_on,
-            known_items=set(self.editions.current().numbers),
-        )
+        report = ChangeReport.report(actor, connector=connector, known_items=set(self.editions.current().numbers), **said)
         reopened: list[Engagement] = []
         delivered, not_reopened = [], []
         for engagement_id in self.index.engagements_of(actor.org_id):

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, RootModel, StrictBool, StrictInt, StrictStr
 
+from .catalogue import MethodOut, ReferenceOut
 from .common import ActorRef, AnswerStatusCode, Body, ExpectedVersion, OrgRef, OutcomeCode, PartyCode, ReasonCode, RequiredText, StateCode, VerdictCode
 
 
@@ -119,16 +120,6 @@ class EvidenceOut(BaseModel):
     by: ActorRef
     at: datetime | None
     cycle: int
-
-
-class MethodOut(BaseModel):
-    group: str
-    text: str
-
-
-class ReferenceOut(BaseModel):
-    source: str
-    location: str
 
 
 class ItemOut(BaseModel):

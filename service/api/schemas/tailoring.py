@@ -6,16 +6,12 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field, RootModel, StrictStr
 
-from .common import Body, ExpectedVersion, PartyCode, RequiredText
-from .engagements import CustomItemIn, DroppedItemIn, MethodOut, ReferenceOut
+from .catalogue import MethodOut, ReferenceOut
+from .common import Body, ExpectedVersion, PartyCode
+from .engagements import CustomItemIn, DroppedItemIn
 
 
 class CustomItemAddIn(CustomItemIn):
-    expected_version: ExpectedVersion = None
-
-
-class DropIn(Body):
-    reason: StrictStr = RequiredText
     expected_version: ExpectedVersion = None
 
 
