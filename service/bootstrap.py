@@ -77,6 +77,15 @@ class Container:
         self.engine.dispose()
 
 
+def _event_store(settings: Settings, timeline: Views, clock: Clock) -> ReviewStore:
+    store = ReviewStore(eventsourcing_env(settings), timeline=timeline, timezone=settings.timezone, clock=clock)
+    if settings.is_sqlite:
+        # eventsourcing 9.5.6 gives SQLite writers 5 s to get the single writer connection and
+        # reads no setting for it; under bursts of concurrent writes wait as long as SQLite does
+        store.factory.datastore.pool.pool_timeout = SQLITE_LOCK_TIMEOUT_SECONDS
+    return store
+
+
 def bootstrap(settings: Settings | None = None, *, clock: Clock = utc_now) -> Container:
     settings = settings or Settings.from_env()
     configure_logging(settings.log_format)
@@ -95,11 +104,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock = utc_now) -> Co
     views = Views(reads, settings.timezone)
     library_views = LibraryViews(reads)
     change_report_views = ChangeReportViews(reads)
-    store = ReviewStore(eventsourcing_env(settings), timeline=views, timezone=settings.timezone, clock=clock)
-    if settings.is_sqlite:
-        # eventsourcing 9.5.6 gives SQLite writers 5 s to get the single writer connection and
-        # reads no setting for it; under bursts of concurrent writes wait as long as SQLite does
-        store.factory.datastore.pool.pool_timeout = SQLITE_LOCK_TIMEOUT_SECONDS
+    store = _event_store(settings, views, clock)
     projections = ProjectionRunner(engine, store.recorder, store.mapper, all_projections())
     read_your_writes = projections.catch_up_quietly if settings.project_synchronously else None
     blobs = BlobStore(settings.blob_dir)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -111,35 +112,9 @@ def _judge_all(container: Container, cast: Cast, engagement: Engagement) -> Enga
     return engagement
 
 
-def _create_engagements(container: Container, cast: Cast) -> None:
+def _two_voices_and_tailoring(container: Container, cast: Cast, review: Engagement) -> None:
+    """The engagement under review shows both voices on 共通 items and tailoring during the review."""
     c = container
-
-    def open_(title: str, connector: Actor, **tailoring) -> Engagement:
-        return c.engagements.open_engagement(cast.reviewer, connector_org_id=connector.org_id, title=title, **tailoring)
-
-    # draft: the connector is still answering
-    draft = open_(
-        "家計簿アプリ「かけいぼ」参照系API（口座残高・入出金明細）",
-        cast.connector_a,
-        dropped_items=[{"number": 33, "reason": "スマートフォンアプリを提供しないため対象外とする。"}],
-        custom_items=[{"objective": "当行指定のAPI利用規約に同意している。", "party": "connector"}],
-    )
-    c.review.save_answer(
-        cast.connector_a, draft.id, 1, status="implemented", current_state="CISOを任命し、職務分掌規程で範囲を定めている。"
-    )
-
-    # submitted: answers complete, waiting for the bank
-    submitted = _answer_all(container, cast, open_("決済サービス「ペイフロー」更新系API（振込）", cast.connector_b), cast.connector_b)
-    c.review.submit(cast.connector_b, submitted.id)
-
-    # under review: a question is open on item 22
-    review = _answer_all(container, cast, open_("家計簿アプリ「かけいぼ」更新系API（振込）", cast.connector_a), cast.connector_a)
-    c.review.submit(cast.connector_a, review.id)
-    c.review.judge_item(cast.reviewer, review.id, 1, verdict="satisfied")
-    question_id, review = c.review.ask_question(
-        cast.reviewer, review.id, 22, "特権IDの多要素認証の方式（トークン種別）をご教示ください。"
-    )
-    c.review.post_reply(cast.connector_a, review.id, question_id, "ハードウェアトークンによるワンタイムパスワードを利用しています。")
     # 共通 items in two voices: the bank's own statement beside the connector's
     for number, text in ((9, "当行側でも委託先管理規程に基づき、接続先の体制を年1回確認している。"), (12, "当行の監視基盤で接続先からのアクセスを常時監視している。")):
         c.review.save_answer(cast.reviewer, review.id, number, status="implemented", current_state=text)
@@ -156,6 +131,53 @@ def _create_engagements(container: Container, cast: Cast) -> None:
     )
     c.tailoring.drop_item(cast.reviewer, review.id, 40, "当行の更新系APIでは提供しない機能のため対象外とする。")
     c.tailoring.template_from_engagement(cast.reviewer, review.id, name="更新系APIの標準（デモ）")
+
+
+def _agreed_plan_and_change_report(container: Container, cast: Cast, approved: Engagement, open_: Any) -> None:
+    """An agreed monitoring plan, and a change report reaching the connector's engagements in monitoring."""
+    c = container
+    # monitoring plan agreed by both sides: proposed by the connector, agreed by the bank
+    c.engagements.propose_monitoring_plan(
+        cast.connector_a, approved.id, frequency_months=6, depth="changed_items", note="半期ごとに、前回から変化のあった項目を書面で確認する。"
+    )
+    c.engagements.agree_monitoring_plan(cast.reviewer, approved.id)
+
+    # a change report: the connector reports once, each of its engagements in monitoring reopens those items
+    reported = _answer_all(container, cast, open_("家計簿アプリ「かけいぼ」通知API", cast.connector_a), cast.connector_a)
+    c.review.submit(cast.connector_a, reported.id)
+    reported = _judge_all(container, cast, reported)
+    c.review.decide(cast.reviewer, reported.id, outcome="approved", comment="全項目を確認し、接続を承認する。")
+    c.change_reports.report_change(
+        cast.connector_a, items=[10, 11], summary="利用するクラウド事業者を変更します（データセンターの移転）。", effective_on=(c.store.today() + timedelta(days=30)).isoformat()
+    )
+
+
+def _create_engagements(container: Container, cast: Cast) -> None:
+    c = container
+
+    def open_(title: str, connector: Actor, **tailoring) -> Engagement:
+        return c.engagements.open_engagement(cast.reviewer, connector_org_id=connector.org_id, title=title, **tailoring)
+
+    # draft: the connector is still answering
+    draft = open_(
+        "家計簿アプリ「かけいぼ」参照系API（口座残高・入出金明細）",
+        cast.connector_a,
+        dropped_items=[{"number": 33, "reason": "スマートフォンアプリを提供しないため対象外とする。"}],
+        custom_items=[{"objective": "当行指定のAPI利用規約に同意している。", "party": "connector"}],
+    )
+    c.review.save_answer(cast.connector_a, draft.id, 1, status="implemented", current_state="CISOを任命し、職務分掌規程で範囲を定めている。")
+
+    # submitted: answers complete, waiting for the bank
+    submitted = _answer_all(container, cast, open_("決済サービス「ペイフロー」更新系API（振込）", cast.connector_b), cast.connector_b)
+    c.review.submit(cast.connector_b, submitted.id)
+
+    # under review: a question is open on item 22
+    review = _answer_all(container, cast, open_("家計簿アプリ「かけいぼ」更新系API（振込）", cast.connector_a), cast.connector_a)
+    c.review.submit(cast.connector_a, review.id)
+    c.review.judge_item(cast.reviewer, review.id, 1, verdict="satisfied")
+    question_id, review = c.review.ask_question(cast.reviewer, review.id, 22, "特権IDの多要素認証の方式（トークン種別）をご教示ください。")
+    c.review.post_reply(cast.connector_a, review.id, question_id, "ハードウェアトークンによるワンタイムパスワードを利用しています。")
+    _two_voices_and_tailoring(container, cast, review)
 
     # decided: rejected after review
     rejected = _answer_all(container, cast, open_("ポイント連携サービス（参照系）", cast.connector_b), cast.connector_b)
@@ -175,21 +197,7 @@ def _create_engagements(container: Container, cast: Cast) -> None:
         comment="一部対応の項目は代替策で補われており、総合的に接続を承認する。",
         conditions=[{"text": "全拠点の運用手順を統一し報告すること。", "items": [5, 16], "due_on": (c.store.today() + timedelta(days=120)).isoformat()}],
     )
-
-    # monitoring plan agreed by both sides: proposed by the connector, agreed by the bank
-    c.engagements.propose_monitoring_plan(
-        cast.connector_a, approved.id, frequency_months=6, depth="changed_items", note="半期ごとに、前回から変化のあった項目を書面で確認する。"
-    )
-    c.engagements.agree_monitoring_plan(cast.reviewer, approved.id)
-
-    # a change report: the connector reports once, each of its engagements in monitoring reopens those items
-    reported = _answer_all(container, cast, open_("家計簿アプリ「かけいぼ」通知API", cast.connector_a), cast.connector_a)
-    c.review.submit(cast.connector_a, reported.id)
-    reported = _judge_all(container, cast, reported)
-    c.review.decide(cast.reviewer, reported.id, outcome="approved", comment="全項目を確認し、接続を承認する。")
-    c.change_reports.report_change(
-        cast.connector_a, items=[10, 11], summary="利用するクラウド事業者を変更します（データセンターの移転）。", effective_on=(c.store.today() + timedelta(days=30)).isoformat()
-    )
+    _agreed_plan_and_change_report(container, cast, approved, open_)
 
     # annual monitoring: approved last cycle, the annual re-check has started
     annual = _answer_all(container, cast, open_("会計ソフト連携（参照系）", cast.connector_b), cast.connector_b)

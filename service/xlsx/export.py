@@ -127,6 +127,33 @@ def _both(item: dict[str, Any], part: Any) -> str:
     return both_voices(part(connector) if connector else "", part(bank) if bank else "")
 
 
+def _row_texts(item: dict[str, Any], edition: Edition) -> dict[str, str]:
+    """An item's row of the フォーマット by column (but 通番): the catalogue's cells and the answer's;
+    a dropped item's answer cells empty, a 共通 item's holding both sides' parts."""
+    answer = item["answer"] or {}
+    common = item["party"] == Party.COMMON.value
+    dropped = item["dropped"]
+    sources, locations = _references(edition, item)
+    objective = f"【削除: {dropped['reason']}】\n{item['objective']}" if dropped else item["objective"]
+    status = AnswerStatus(answer["status"]).label if answer else ""
+    texts = {
+        "区分": item["category"],
+        "セキュリティ対応目標": objective,
+        "対象者": Party(item["party"]).label,
+        "対応状況区分": "" if dropped else (_both(item, _status_label) if common else status),
+        "関連規定": sources,
+        "関連規定箇所": locations,
+    }
+    for name, field in TEXT_COLUMNS.items():
+        if dropped:
+            texts[name] = ""
+        elif common:
+            texts[name] = _both(item, lambda answer, field=field: answer[field])
+        else:
+            texts[name] = answer.get(field, "")
+    return texts
+
+
 def _format_sheet(ws: Any, engagement: Engagement, edition: Edition, layout: PrintLayout) -> None:
     ws.title = SHEET_TITLE
     _header(ws, COLUMNS)
@@ -134,29 +161,8 @@ def _format_sheet(ws: Any, engagement: Engagement, edition: Edition, layout: Pri
     row = 1
     for item in engagement.items:
         row += 1
-        answer = item["answer"] or {}
-        common = item["party"] == Party.COMMON.value
         dropped = item["dropped"]
-        sources, locations = _references(edition, item)
-        objective = item["objective"]
-        if dropped:
-            objective = f"【削除: {dropped['reason']}】\n{objective}"
-        status = AnswerStatus(answer["status"]).label if answer else ""
-        texts = {
-            "区分": item["category"],
-            "セキュリティ対応目標": objective,
-            "対象者": Party(item["party"]).label,
-            "対応状況区分": "" if dropped else (_both(item, _status_label) if common else status),
-            "関連規定": sources,
-            "関連規定箇所": locations,
-        }
-        for name, field in TEXT_COLUMNS.items():
-            if dropped:
-                texts[name] = ""
-            elif common:
-                texts[name] = _both(item, lambda answer, field=field: answer[field])
-            else:
-                texts[name] = answer.get(field, "")
+        texts = _row_texts(item, edition)
         number = cell = _put(ws, row, index["通番"], item["number"])
         cell.alignment, cell.border = Alignment(vertical="top", horizontal="center"), _BORDER
         cell.font, cell.fill = (_DROPPED_FONT, _DROPPED_FILL) if dropped else (_FONT, _CATALOGUE_FILL)
