@@ -143,12 +143,12 @@ def _agreed_plan_and_change_report(container: Container, cast: Cast, approved: E
     c.engagements.agree_monitoring_plan(cast.reviewer, approved.id)
 
     # a change report: the connector reports once, each of its engagements in monitoring reopens those items
-    reported = _answer_all(container, cast, open_("家計簿アプリ「かけいぼ」通知API", cast.connector_a), cast.connector_a)
-    c.review.submit(cast.connector_a, reported.id)
+    reported = _answer_all(container, cast, open_("決済サービス「ペイフロー」通知API", cast.connector_b), cast.connector_b)
+    c.review.submit(cast.connector_b, reported.id)
     reported = _judge_all(container, cast, reported)
     c.review.decide(cast.reviewer, reported.id, outcome="approved", comment="全項目を確認し、接続を承認する。")
     c.change_reports.report_change(
-        cast.connector_a, items=[10, 11], summary="利用するクラウド事業者を変更します（データセンターの移転）。", effective_on=(c.store.today() + timedelta(days=30)).isoformat()
+        cast.connector_b, items=[10, 11], summary="利用するクラウド事業者を変更します（データセンターの移転）。", effective_on=(c.store.today() + timedelta(days=30)).isoformat()
     )
 
 

@@ -36,7 +36,8 @@ def test_rebuild_yields_exactly_the_live_rows_and_resumes_after_interruption(con
 
     advisory_fanout(container, container.store.today())
     live = snapshot(container)
-    assert len(live["rm_board"]) == 7 and len(live["rm_advisories"]) == 1 and advisory
+    assert len(live["rm_board"]) == 8 and len(live["rm_advisories"]) == 1 and advisory  # the demo's eight engagements
+    assert len(live["rm_change_reports"]) == 1 and len(live["rm_change_report_reach"]) == 1
     assert len(live["notifications"]) > 0 and len(live["outbox"]) > 0
     for name in container.projections.projections:
         container.projections.rebuild(name)
@@ -139,7 +140,7 @@ def test_a_catch_up_keeps_its_positions_in_two_statements_and_recreates_a_missin
         c.review.save_answer(people.connector, engagement.id, 1, status="implemented", current_state="済")  # caught up after saving
     finally:
         event.remove(container.engine, "before_cursor_execute", count)
-    assert len(runner.projections) == 8 and len(tracking_statements) == 2
+    assert len(runner.projections) == 9 and len(tracking_statements) == 2  # every read model, in two statements
     head = c.store.recorder.max_notification_id()
     assert set(runner.positions().values()) == {head}
 
