@@ -37,7 +37,16 @@ def browse():
     query = (request.args.get("q") or "").strip()[:100]
     words = query.split()
     items = [item for item in edition.items if matches(item, words)] if words else list(edition.items)
-    return render_template("catalogue.html", edition=edition, items=items, query=query, editions=editions)
+    purposes = {category.name: category.purpose for category in edition.categories}
+    return render_template("catalogue.html", edition=edition, items=items, query=query, editions=editions, purposes=purposes)
+
+
+@bp.get("/glossary")
+@login_required
+def glossary():
+    """The 解説書's 用語解説, each term with its explanation and the pages it appears on."""
+    edition = container().editions.current()
+    return render_template("glossary.html", edition=edition, terms=edition.glossary)
 
 
 MAX_EDITION_BYTES = 2 * 1024 * 1024

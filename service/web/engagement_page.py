@@ -208,6 +208,7 @@ def _render_body(
         verdicts=list(Verdict),
         reasons=CycleReason.started_by_reviewer(),
         depths={depth.value: depth.label for depth in Depth},
+        purposes={category.name: category.purpose for category in edition.categories},  # 区分 purposes, as the seed states them
         viewer_side=actor.side.value if actor.side else None,
         missing=engagement.missing_answers(),
         unjudged=engagement.unjudged(),
