@@ -28,8 +28,11 @@ CERTIFICATION_KINDS = {
     "soc2": "SOC2 Type2",
     "csmark": "CSマーク",
     "pcidss": "PCI DSS",
+    "itsms": "ITSMS（ISO/IEC 20000-1・JIS Q 20000-1）",
+    "security_audit": "情報セキュリティ監査報告書",
+    "it7": "IT委員会実務指針第7号（内部統制保証報告書）",
     "other": "その他",
-}
+}  # the third-party assurances the 解説書 names (its 注３), and any other
 EXPIRY_NOTICE_DAYS = (60, 30, 0)
 
 

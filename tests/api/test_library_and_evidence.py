@@ -123,3 +123,21 @@ def test_evidence_files_are_checked_stored_by_content_and_authorised(callers, pe
         assert caller.get(f"/engagements/{eid}/evidence/{evidence['sha256']}").status_code == status
     assert reviewer.get(f"/engagements/{eid}/evidence/{'0' * 64}").status_code == 404
     assert reviewer.get(f"/engagements/{eid}/evidence/..%2f..%2fsecret").status_code == 404
+
+
+def test_every_assurance_the_seed_names_can_be_registered(callers):
+    """解説書 注３: プライバシーマーク, ISMS, ITSMS, SOC1/SOC2, IT委員会実務指針第7号, 情報セキュリティ監査報告書,
+    CSマーク, ISO27017 (and ISO27018, PCI DSS)."""
+    from service.domain.answer_library import CERTIFICATION_KINDS
+
+    named = ("pmark", "isms", "itsms", "soc1", "soc2", "it7", "security_audit", "csmark", "iso27017", "iso27018", "pcidss")
+    assert set(named) <= set(CERTIFICATION_KINDS)
+    for kind in named:
+        registered = callers.connector.post(
+            "/library/certifications",
+            data={"kind": kind, "scope": "サービス全体", "issuer": "認証機関", "valid_from": "2026-01-01", "valid_until": "2028-12-31", "items": "1"},
+            content_type="multipart/form-data",
+        )
+        assert registered.status_code == 201, (kind, registered.json)
+    labels = {c["kind"]: c["kind_label"] for c in callers.connector.get("/library").json["certifications"]}
+    assert labels["itsms"].startswith("ITSMS") and labels["it7"].startswith("IT委員会実務指針第7号")

@@ -60,7 +60,7 @@ class LibraryQuery(BaseModel):
 
 
 class CertificationForm(BaseModel):
-    kind: Literal["isms", "iso27017", "iso27018", "pmark", "soc1", "soc2", "csmark", "pcidss", "other"]
+    kind: Literal["isms", "iso27017", "iso27018", "pmark", "soc1", "soc2", "csmark", "pcidss", "itsms", "security_audit", "it7", "other"]
     scope: StrictStr = Field(min_length=1, max_length=2_000)
     issuer: StrictStr = Field(min_length=1, max_length=200)
     valid_from: date
