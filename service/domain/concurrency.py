@@ -103,7 +103,7 @@ def describe_change(event: Any, at: str) -> str:
     """The sentence a refused writer reads: what changed, by whom and when (``at``: the local
     time as the reader's clock shows it), e.g. 通番5の回答が 山田（かけいぼテック）により 10:42 に更新されました."""
     actor = event.actor
-    who = f"{actor['name']}（{actor['org_name']}）" if actor.get("name") else "システム"
+    who = "システム" if actor.get("role") in (None, "system") else f"{actor['name']}（{actor['org_name']}）"
     template = CHANGES.get(type(event).__name__, "案件が {who}により {at} に更新されました")
     return template.format(number=getattr(event, "number", ""), who=who, at=at)
 

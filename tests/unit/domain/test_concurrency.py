@@ -15,7 +15,7 @@ from service.domain.concurrency import (
     question_scope,
     touched_by,
 )
-from tests.unit.domain.builders import CONNECTOR, REVIEWER, answer, events_of, open_engagement, submitted_engagement
+from tests.unit.domain.builders import CONNECTOR, REVIEWER, answer, events_of, monitoring_engagement, open_engagement, submitted_engagement
 
 
 def last_event(eng):
@@ -74,3 +74,11 @@ def test_the_refusal_says_what_changed_by_whom_and_when(kind, expected):
     assert record["by"] == {"id": "u-con", "name": "接続 次郎", "org": "フィンテック株式会社"}
     assert record["item"] == (2 if kind == "answer" else None)
     assert datetime.fromisoformat(record["at"]).tzinfo is not None and record["at"] <= datetime.now(timezone.utc).isoformat()
+
+
+def test_a_change_by_the_scheduler_is_the_systems():
+    from service.domain.actors import SYSTEM_ACTOR
+
+    eng = monitoring_engagement()
+    eng.start_review_cycle(SYSTEM_ACTOR, "annual")
+    assert describe_change(last_event(eng), "09:00") == "新しい審査サイクルが システムにより 09:00 に開始されました"
