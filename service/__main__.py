@@ -139,7 +139,7 @@ def cmd_projections(container: Container, args: argparse.Namespace) -> None:
     names = [args.name] if args.name else list(runner.projections)
     unknown = [name for name in names if name not in runner.projections]
     if unknown:
-        raise CliError(f"unknown read model {unknown[0]!r}; choose from {', '.join(runner.projections)}")
+        raise CliError(f"読み取りモデル {unknown[0]!r} はありません（{'、'.join(runner.projections)} のいずれか）。")
     head = container.store.recorder.max_notification_id() or 0
     for name in names:
         start = runner.positions()[name] if runner.is_rebuilding(name) else 0
@@ -172,7 +172,7 @@ def cmd_migrate(container: Container, args: argparse.Namespace) -> int:
     from .maintenance import migrate
 
     if not args.to.startswith(("postgresql://", "postgres://")):
-        raise CliError("--to must be a postgresql:// URL")
+        raise CliError("--to には postgresql:// の URL を指定してください。")
     container.init()
     schema = checked_schema(args.schema or None, "--schema")
     target_settings = replace(container.settings, database_url=args.to, database_schema=schema)

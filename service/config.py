@@ -26,8 +26,8 @@ def checked_schema(schema: str | None, name: str) -> str | None:
     """A PostgreSQL schema name that needs no quotes, or None."""
     if schema is not None and not SCHEMA_NAME.fullmatch(schema):
         raise ConfigError(
-            f"{name} must be a PostgreSQL name without quotes: lower-case ASCII letters, digits and "
-            f"underscores, not starting with a digit, at most 63 characters (not {schema!r})"
+            f"{name} は引用符なしの PostgreSQL の名前（英小文字・数字・アンダースコア、先頭は数字以外、"
+            f"63文字まで）で指定してください（指定値: {schema!r}）。"
         )
     return schema
 
@@ -58,16 +58,16 @@ class Settings:
         env = os.environ if environ is None else environ
         database_url = env.get("DATABASE_URL") or DEFAULT_DATABASE_URL
         if not database_url.startswith(("sqlite:///", "postgresql://", "postgres://")):
-            raise ConfigError(f"DATABASE_URL must be sqlite:///PATH or postgresql://…, not {database_url!r}")
+            raise ConfigError(f"DATABASE_URL は sqlite:///パス または postgresql://… の形で指定してください（指定値: {database_url!r}）。")
         timezone_name = env.get("APP_TIMEZONE") or "Asia/Tokyo"
         try:
             timezone = ZoneInfo(timezone_name)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ConfigError(f"APP_TIMEZONE {timezone_name!r} is not a known time zone") from None
+            raise ConfigError(f"APP_TIMEZONE のタイムゾーン {timezone_name!r} はありません（例: Asia/Tokyo）。") from None
         schema = checked_schema(env.get("DATABASE_SCHEMA") or None, "DATABASE_SCHEMA")
         log_format = (env.get("LOG_FORMAT") or "auto").lower()
         if log_format not in LOG_FORMATS:
-            raise ConfigError(f"LOG_FORMAT {log_format!r} is none of {', '.join(LOG_FORMATS)}")
+            raise ConfigError(f"LOG_FORMAT は {'、'.join(LOG_FORMATS)} のいずれかで指定してください（指定値: {log_format!r}）。")
         return cls(
             database_url=database_url,
             secret_key=env.get("SECRET_KEY") or load_or_create_secret(Path("var/secret_key")),

@@ -109,7 +109,7 @@ class SmtpTarget:
     def parse(cls, url: str) -> "SmtpTarget":
         parts = urlsplit(url)
         if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-            raise ValueError("SMTP_URL must look like smtp://host:port or smtps://user:password@host:port")
+            raise ValueError("SMTP_URL は smtp://ホスト:ポート または smtps://ユーザー:パスワード@ホスト:ポート の形で指定してください。")
         return cls(
             host=parts.hostname,
             port=parts.port or (465 if parts.scheme == "smtps" else 25),

@@ -90,7 +90,7 @@ def test_demo_projections_and_audit_verify(store):
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert "timeline" in rebuilt.stderr and str(events) in rebuilt.stderr  # the progress bars
     assert cli(store, "projections", "rebuild", "board").returncode == 0
-    assert_bad_input(cli(store, "projections", "rebuild", "nope"), "unknown read model")
+    assert_bad_input(cli(store, "projections", "rebuild", "nope"), "読み取りモデル 'nope' はありません")
 
     verified = cli(store, "audit", "verify")
     assert verified.returncode == 0 and f"{events} events" in verified.stdout

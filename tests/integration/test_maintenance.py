@@ -52,7 +52,7 @@ def test_migrate_sqlite_to_postgresql_keeps_everything(container, store):
         again = subprocess.run([sys.executable, "-m", "service", "migrate", "--to", POSTGRES_URL, "--schema", schema], capture_output=True, text=True, env=env)
         assert again.returncode == 2 and "already holds events" in again.stderr
         quoted = subprocess.run([sys.executable, "-m", "service", "migrate", "--to", POSTGRES_URL, "--schema", "Tenant_A"], capture_output=True, text=True, env=env)
-        assert quoted.returncode == 2 and "--schema must be a PostgreSQL name" in quoted.stderr and "Traceback" not in quoted.stderr
+        assert quoted.returncode == 2 and "--schema は引用符なしの PostgreSQL の名前" in quoted.stderr and "Traceback" not in quoted.stderr
         from service.config import Settings
 
         target = bootstrap(Settings(**{**store.settings.__dict__, "database_url": POSTGRES_URL, "database_schema": schema}))
