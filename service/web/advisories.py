@@ -12,6 +12,7 @@ from ..domain.errors import DomainError, Invalid
 from ..http.errors import status_for
 from ..messages import error_message
 from .access import container, roles_required
+from .forms import item_numbers_from
 from .session import current_actor
 
 bp = Blueprint("advisories", __name__, url_prefix="/advisories")
@@ -52,10 +53,7 @@ def index():
 def publish():
     form = request.form
     try:
-        try:
-            items = [int(n) for n in form.getlist("items")]
-        except ValueError:
-            raise Invalid("関係する確認項目は通番を選択してください。", field="items") from None
+        items = item_numbers_from(form, "関係する確認項目は通番を選択してください。")
         container().advisories.publish_advisory(
             current_actor(),
             title=form.get("title", ""),

@@ -10,6 +10,7 @@ from ..domain.errors import DomainError, Invalid
 from ..http.errors import status_for
 from ..messages import error_message
 from .access import container, roles_required
+from .forms import item_numbers_from
 from .session import current_actor
 
 bp = Blueprint("change_reports", __name__, url_prefix="/change-reports")
@@ -44,7 +45,7 @@ def report():
     try:
         report = container().change_reports.report_change(
             current_actor(),
-            items=[int(n) for n in form.getlist("items") if n.isdigit()],
+            items=item_numbers_from(form, "変更のあった確認項目は通番を選択してください。"),
             summary=form.get("summary", ""),
             effective_on=form.get("effective_on", ""),
         )

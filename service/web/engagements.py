@@ -17,7 +17,7 @@ from ..messages import error_message
 from ..xlsx.errors import XlsxImportError, XlsxTooLarge
 from .access import container, roles_required
 from .engagement_page import MAX_CONDITION_ROWS, READERS, bp, render_review
-from .forms import answer_from, custom_item_from
+from .forms import answer_from, custom_item_from, item_numbers_from
 from .session import current_actor
 
 
@@ -202,10 +202,7 @@ def fulfil(engagement_id: str, condition_id: str):
 @roles_required(Role.REVIEWER)
 def start_cycle(engagement_id: str):
     def command(expected: int | None) -> Any:
-        try:
-            items = [int(n) for n in request.form.getlist("items")]
-        except ValueError:
-            raise Invalid("対象の通番を選択してください。", field="items") from None
+        items = item_numbers_from(request.form, "対象の通番を選択してください。")
         return container().engagements.start_review_cycle(
             current_actor(),
             engagement_id,
@@ -406,7 +403,7 @@ def propose_monitoring_plan(engagement_id: str):
             engagement_id,
             frequency_months=_int(form.get("frequency_months")),
             depth=form.get("depth"),
-            items=[int(n) for n in form.getlist("items") if n.isdigit()],
+            items=item_numbers_from(form, "対象の通番を選択してください。"),
             note=form.get("note", ""),
             expected_version=expected,
         ),

@@ -9,6 +9,8 @@ from wtforms import EmailField, PasswordField, SelectField, StringField, TextAre
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from ..domain.errors import Invalid
+
 REQUIRED = "入力してください。"
 
 
@@ -21,6 +23,15 @@ def answer_from(form: Any) -> dict[str, Any]:
         "plan": form.get("plan", ""),
         "remarks": form.get("remarks", ""),
     }
+
+
+def item_numbers_from(form: Any, refusal: str) -> list[int]:
+    """The 通番 checked in a form's ``items``; a value that is no number (a tampered form) is
+    refused with ``refusal``, beside the field."""
+    try:
+        return [int(n) for n in form.getlist("items")]
+    except ValueError:
+        raise Invalid(refusal, field="items") from None
 
 
 def custom_item_from(form: Any) -> dict[str, Any]:
