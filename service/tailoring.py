@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, String, Text, select
+from sqlalchemy import DateTime, Engine, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from .domain.actors import Actor
@@ -57,7 +57,7 @@ class TailoringTemplates:
         if not document["dropped_items"] and not document["custom_items"]:
             raise Invalid("削除する項目か独自項目を1つ以上指定してください。", field="dropped_items")
         with self.sessions.begin() as session:
-            count = len(session.scalars(select(TailoringTemplateRow.id).where(TailoringTemplateRow.bank_org_id == actor.org_id)).all())
+            count = session.scalar(select(func.count()).where(TailoringTemplateRow.bank_org_id == actor.org_id))
             if count >= MAX_TEMPLATES:
                 raise Invalid(f"テンプレートは{MAX_TEMPLATES}件までです。", field="name")
             row = TailoringTemplateRow(
